@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Shared environment logic for scripts/test and scripts/develop.
+#
+# Home Assistant 2026.x needs Python >= 3.14.2. Where the machine has one, it is
+# used directly. Otherwise a minimal Debian sid root with python3.14 is built
+# once with debootstrap in the git-ignored cache, and commands run inside it
+# through chroot, in a private mount namespace (unshare) so that the bind
+# mounts vanish with the process and concurrent runs never disturb each other.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE_DIR=${LINKY_TEMPO_CACHE:-"$REPO_ROOT/.cache"}
+CHROOT_DIR="$CACHE_DIR/py314-root"
+MIN_PYTHON="3.14.2"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Print the path of a native Python >= 3.14.2, or nothing.
+find_native_python() {
+  local candidate
+  for candidate in ${LINKY_TEMPO_PYTHON:-} python3.14 python3 python; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    if "$candidate" -c "import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 14, 2) else 1)" 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 0
+}
+
+ensure_chroot() {
+  if [ -x "$CHROOT_DIR/usr/bin/python3.14" ] && [ -f "$CHROOT_DIR/.linky-tempo-ready" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    log "No Python >= $MIN_PYTHON found and not root: cannot build the Debian sid chroot."
+    log "Install Python >= $MIN_PYTHON or set LINKY_TEMPO_PYTHON."
+    return 1
+  fi
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "Installing debootstrap"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  fi
+  log "Building a Debian sid root with python3.14 in $CHROOT_DIR (about 30 s)"
+  rm -rf "$CHROOT_DIR"
+  mkdir -p "$CACHE_DIR"
+  debootstrap --variant=minbase --include=python3.14,python3.14-venv,ca-certificates \
+    sid "$CHROOT_DIR" >"$CACHE_DIR/debootstrap.log" 2>&1 || {
+      tail -n 30 "$CACHE_DIR/debootstrap.log" >&2
+      return 1
+    }
+  touch "$CHROOT_DIR/.linky-tempo-ready"
+}
+
+# Copy the host's resolver and CA bundle into the chroot (pip needs both).
+refresh_chroot_config() {
+  cp /etc/resolv.conf "$CHROOT_DIR/etc/resolv.conf" 2>/dev/null || true
+  if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    mkdir -p "$CHROOT_DIR/etc/ssl/certs"
+    cp /etc/ssl/certs/ca-certificates.crt "$CHROOT_DIR/etc/ssl/certs/ca-certificates.crt"
+  fi
+}
+
+# run_in_env CMD...: run CMD with a Python >= 3.14.2 first on PATH as "python",
+# in the repository root, natively or inside the chroot.
+run_in_env() {
+  local native
+  native=$(find_native_python)
+  if [ -n "$native" ]; then
+    log "Using native $("$native" --version) at $native"
+    (cd "$REPO_ROOT" && PYTHON="$native" "$@")
+    return $?
+  fi
+  ensure_chroot
+  refresh_chroot_config
+  log "Running inside the Debian sid chroot (python3.14)"
+  local quoted
+  quoted=$(printf '%q ' "$@")
+  unshare --mount --propagation private -- bash -euc '
+    root=$1; repo=$2; cmd=$3
+    mount --bind /dev "$root/dev"
+    mount --bind /dev/pts "$root/dev/pts"
+    mount -t proc proc "$root/proc"
+    mount -t tmpfs tmpfs "$root/dev/shm"
+    mkdir -p "$root$repo"
+    mount --bind "$repo" "$root$repo"
+    shared=$(cd "$repo/.." && pwd)/shared
+    if [ -d "$shared" ]; then mkdir -p "$root$shared"; mount --bind "$shared" "$root$shared"; fi
+    exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
+      LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" PYTHON=/usr/bin/python3.14 \
+      PIP_DEFAULT_TIMEOUT=180 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+      PIP_CERT=/etc/ssl/certs/ca-certificates.crt LINKY_TEMPO_IN_CHROOT=1 \
+      bash -c "cd \"$repo\" && $cmd"
+  ' _ "$CHROOT_DIR" "$REPO_ROOT" "$quoted"
+}

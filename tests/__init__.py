@@ -1,0 +1,1 @@
+"""Tests of the Linky Tempo integration."""
