@@ -1,0 +1,329 @@
+"""Set up a meter from the UI: pick the port, and the flow finds the meter.
+
+The user step offers Home Assistant's serial-port selector (local ports and
+ESPHome serial proxies) or a typed URL. The flow opens the port and listens
+for up to 10 s (1200 Bd then 9600 Bd in automatic mode) and tells exactly
+what went wrong: the port cannot be opened, nothing is received, or bytes
+arrive that never form a valid frame. USB TIC dongles are discovered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, override
+
+import voluptuous as vol
+from homeassistant.components import usb
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    SerialPortSelector,
+    TextSelector,
+)
+from homeassistant.helpers.service_info.usb import UsbServiceInfo
+
+from .const import (
+    CONF_CLIMATE_PRESET,
+    CONF_DETECTED_MODE,
+    CONF_ENERGY_INTERVAL,
+    CONF_LOAD_ENTITIES,
+    CONF_LOADS,
+    CONF_MODE,
+    CONF_PORT,
+    CONF_POWER_INTERVAL,
+    CONF_RESTORE_DELAY,
+    CONF_RESTORE_THRESHOLD,
+    CONF_SELECT_ACTION,
+    CONF_SHED_THRESHOLD,
+    CONF_TEMPERATURE_SENSOR,
+    DEFAULT_ENERGY_INTERVAL,
+    DEFAULT_POWER_INTERVAL,
+    DEFAULT_RESTORE_DELAY,
+    DEFAULT_RESTORE_THRESHOLD,
+    DEFAULT_SHED_THRESHOLD,
+    DOMAIN,
+    LOGGER,
+    MODE_AUTO,
+    MODES,
+)
+from .link import ProbeFailedError, ProbeResult, probe, redact_url
+from .loads import LOAD_DOMAINS, SELECT_SHED_FROST, SELECT_SHED_OFF
+from .tic import TempoColor, TicMode, read_meter
+
+
+def _port_schema() -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_PORT): SerialPortSelector(),
+            vol.Required(CONF_MODE, default=MODE_AUTO): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(MODES),
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key=CONF_MODE,
+                )
+            ),
+        }
+    )
+
+
+def _mode(value: str) -> TicMode | None:
+    return None if value == MODE_AUTO else TicMode(value)
+
+
+def _summary(result: ProbeResult) -> dict[str, str]:
+    """Describe what the probe found, for the success message."""
+    state = read_meter(result.frame)
+    return {
+        "meter_id": state.meter_id or "?",
+        "mode": str(result.mode),
+        "contract": str(state.contract) if state.contract else "?",
+        "today": str(state.today or TempoColor.UNKNOWN),
+    }
+
+
+class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a Linky meter."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing discovered."""
+        self._discovered_port: str | None = None
+
+    @staticmethod
+    @callback
+    @override
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow."""
+        return LinkyTempoOptionsFlow()
+
+    async def _probe(
+        self, port: str, mode: str, errors: dict[str, str]
+    ) -> ProbeResult | None:
+        """Listen on the port; fill ``errors`` and return None when no meter."""
+        try:
+            result = await probe(port, _mode(mode))
+        except ProbeFailedError as err:
+            LOGGER.debug("No meter on %s: %s", redact_url(port), err)
+            errors["base"] = str(err.reason)
+            return None
+        if read_meter(result.frame).meter_id is None:
+            errors["base"] = "not_tic"
+            return None
+        return result
+
+    def _entry_data(self, port: str, mode: str, result: ProbeResult) -> dict[str, str]:
+        return {CONF_PORT: port, CONF_MODE: mode, CONF_DETECTED_MODE: str(result.mode)}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the port and find the meter on it."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port, mode = user_input[CONF_PORT].strip(), user_input[CONF_MODE]
+            if (result := await self._probe(port, mode, errors)) is not None:
+                return await self._async_create(port, mode, result)
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                _port_schema(), user_input or {}
+            ),
+            errors=errors,
+        )
+
+    async def _async_create(
+        self, port: str, mode: str, result: ProbeResult
+    ) -> ConfigFlowResult:
+        summary = _summary(result)
+        await self.async_set_unique_id(summary["meter_id"])
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(
+            title=f"Linky {summary['meter_id']}",
+            data=self._entry_data(port, mode, result),
+            description="found",
+            description_placeholders=summary,
+        )
+
+    async def async_step_usb(self, discovery_info: UsbServiceInfo) -> ConfigFlowResult:
+        """Offer a discovered USB TIC dongle."""
+        port = await self.hass.async_add_executor_job(
+            usb.get_serial_by_id, discovery_info.device
+        )
+        self._async_abort_entries_match({CONF_PORT: port})
+        self._discovered_port = port
+        self.context["title_placeholders"] = {
+            "name": usb.human_readable_device_name(
+                port,
+                discovery_info.serial_number,
+                discovery_info.manufacturer,
+                discovery_info.description,
+                discovery_info.vid,
+                discovery_info.pid,
+            )
+        }
+        return await self.async_step_usb_confirm()
+
+    async def async_step_usb_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set up the discovered dongle in one click."""
+        assert self._discovered_port is not None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = self._discovered_port
+            if (result := await self._probe(port, MODE_AUTO, errors)) is not None:
+                return await self._async_create(port, MODE_AUTO, result)
+        self._set_confirm_only()
+        return self.async_show_form(
+            step_id="usb_confirm",
+            errors=errors,
+            description_placeholders={"port": self._discovered_port},
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move the meter to another port, keeping its entities and history."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port, mode = user_input[CONF_PORT].strip(), user_input[CONF_MODE]
+            if (result := await self._probe(port, mode, errors)) is not None:
+                await self.async_set_unique_id(read_meter(result.frame).meter_id)
+                self._abort_if_unique_id_mismatch(reason="wrong_meter")
+                # The entry's update listener reloads it on the new port.
+                self.hass.config_entries.async_update_entry(
+                    entry, data={**entry.data, **self._entry_data(port, mode, result)}
+                )
+                return self.async_abort(reason="reconfigure_successful")
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                _port_schema(), user_input or dict(entry.data)
+            ),
+            errors=errors,
+        )
+
+
+class LinkyTempoOptionsFlow(OptionsFlow):
+    """Heating loads, shedding thresholds and recorder write rates."""
+
+    def __init__(self) -> None:
+        """Start with no choice made."""
+        self._options: dict[str, Any] = {}
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the loads and the thresholds."""
+        options = self.config_entry.options
+        if user_input is not None:
+            self._options = {**options, **user_input}
+            if not user_input.get(CONF_TEMPERATURE_SENSOR):
+                self._options.pop(CONF_TEMPERATURE_SENSOR, None)
+            if user_input[CONF_RESTORE_THRESHOLD] >= user_input[CONF_SHED_THRESHOLD]:
+                return self._show_init({"base": "thresholds"}, user_input)
+            if self._options.get(CONF_LOAD_ENTITIES):
+                return await self.async_step_priorities()
+            self._options[CONF_LOADS] = []
+            return self.async_create_entry(data=self._options)
+        current = {
+            **options,
+            CONF_LOAD_ENTITIES: [
+                item["entity_id"] for item in options.get(CONF_LOADS, [])
+            ],
+        }
+        return self._show_init({}, current)
+
+    def _show_init(
+        self, errors: dict[str, str], values: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_LOAD_ENTITIES): EntitySelector(
+                    EntitySelectorConfig(domain=list(LOAD_DOMAINS), multiple=True)
+                ),
+                vol.Required(
+                    CONF_SELECT_ACTION, default=SELECT_SHED_FROST
+                ): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[SELECT_SHED_FROST, SELECT_SHED_OFF],
+                        translation_key=CONF_SELECT_ACTION,
+                    )
+                ),
+                vol.Optional(CONF_CLIMATE_PRESET): TextSelector(),
+                vol.Required(
+                    CONF_SHED_THRESHOLD, default=DEFAULT_SHED_THRESHOLD
+                ): _number(50, 130, "%"),
+                vol.Required(
+                    CONF_RESTORE_THRESHOLD, default=DEFAULT_RESTORE_THRESHOLD
+                ): _number(30, 120, "%"),
+                vol.Required(
+                    CONF_RESTORE_DELAY, default=DEFAULT_RESTORE_DELAY
+                ): _number(60, 3600, "s"),
+                vol.Optional(CONF_TEMPERATURE_SENSOR): EntitySelector(
+                    EntitySelectorConfig(domain="sensor", device_class="temperature")
+                ),
+                vol.Required(
+                    CONF_POWER_INTERVAL, default=DEFAULT_POWER_INTERVAL
+                ): _number(1, 300, "s"),
+                vol.Required(
+                    CONF_ENERGY_INTERVAL, default=DEFAULT_ENERGY_INTERVAL
+                ): _number(1, 3600, "s"),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, values),
+            errors=errors,
+        )
+
+    async def async_step_priorities(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Give each load a priority: 1 is the most important, shed last."""
+        entities: list[str] = self._options[CONF_LOAD_ENTITIES]
+        if user_input is not None:
+            self._options[CONF_LOADS] = [
+                {"entity_id": entity_id, "priority": int(user_input[entity_id])}
+                for entity_id in entities
+            ]
+            self._options.pop(CONF_LOAD_ENTITIES, None)
+            return self.async_create_entry(data=self._options)
+        previous = {
+            item["entity_id"]: item["priority"]
+            for item in self.config_entry.options.get(CONF_LOADS, [])
+        }
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    entity_id, default=previous.get(entity_id, index + 1)
+                ): _number(1, 99, None)
+                for index, entity_id in enumerate(entities)
+            }
+        )
+        return self.async_show_form(step_id="priorities", data_schema=schema)
+
+
+def _number(minimum: int, maximum: int, unit: str | None) -> NumberSelector:
+    config = NumberSelectorConfig(
+        min=minimum, max=maximum, step=1, mode=NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)

@@ -1,0 +1,76 @@
+"""Constants of the Linky Tempo integration (Home Assistant glue only)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "linky_tempo"
+LOGGER: Final = logging.getLogger(__package__)
+
+# Names shared with the ESPHome firmware in firmware/esphome/ (a test checks
+# that both sides agree).
+FIRMWARE_SERIAL_PROXY_NAME: Final = "Linky TIC"
+PILOT_WIRE_COMFORT: Final = "comfort"
+PILOT_WIRE_ECO: Final = "eco"
+PILOT_WIRE_FROST_PROTECTION: Final = "frost_protection"
+PILOT_WIRE_OFF: Final = "off"
+PILOT_WIRE_OPTIONS: Final = (
+    PILOT_WIRE_COMFORT,
+    PILOT_WIRE_ECO,
+    PILOT_WIRE_FROST_PROTECTION,
+    PILOT_WIRE_OFF,
+)
+# Select options understood as "frost protection" when shedding a select
+# entity, in order of preference; the first one the entity offers is used.
+SHED_SELECT_OPTIONS: Final = (
+    PILOT_WIRE_FROST_PROTECTION,
+    "hors_gel",
+    "hors-gel",
+    "Hors-gel",
+    "Hors gel",
+    "frost",
+    "away",
+)
+# Alternatives meaning "heating off" ("arrêt").
+OFF_SELECT_OPTIONS: Final = (PILOT_WIRE_OFF, "arret", "arrêt", "Arrêt", "stop")
+
+# The climate entity's id as Home Assistant creates it for the first meter
+# (device "Linky Tempo", entity "Heating"); the firmware's button targets it.
+DEFAULT_CLIMATE_ENTITY_ID: Final = "climate.linky_tempo_heating"
+
+# Config entry data: how to reach the meter.
+CONF_PORT: Final = "port"
+CONF_MODE: Final = "mode"
+CONF_DETECTED_MODE: Final = "detected_mode"
+MODE_AUTO: Final = "auto"
+MODES: Final = (MODE_AUTO, "historic", "standard")
+
+# Options: how often states are written to the recorder.
+CONF_POWER_INTERVAL: Final = "power_interval"
+CONF_ENERGY_INTERVAL: Final = "energy_interval"
+DEFAULT_POWER_INTERVAL: Final = 5
+DEFAULT_ENERGY_INTERVAL: Final = 60
+# Apparent power is written at once when it crosses these fractions of the
+# subscribed power (the shedding thresholds' defaults).
+CONF_SHED_THRESHOLD: Final = "shed_threshold"
+CONF_RESTORE_THRESHOLD: Final = "restore_threshold"
+DEFAULT_SHED_THRESHOLD: Final = 90
+DEFAULT_RESTORE_THRESHOLD: Final = 80
+
+# Options: shedding.
+CONF_LOADS: Final = "loads"
+CONF_RESTORE_DELAY: Final = "restore_delay"
+DEFAULT_RESTORE_DELAY: Final = 300
+CONF_SELECT_ACTION: Final = "select_action"
+CONF_CLIMATE_PRESET: Final = "climate_preset"
+CONF_TEMPERATURE_SENSOR: Final = "temperature_sensor"
+# Shown by Apple Home when no temperature sensor is chosen.
+DEFAULT_CURRENT_TEMPERATURE: Final = 21.0
+
+EVENT_SHEDDING_STARTED: Final = f"{DOMAIN}_shedding_started"
+EVENT_SHEDDING_ENDED: Final = f"{DOMAIN}_shedding_ended"
+ATTR_UNTIL: Final = "until"
+SERVICE_CANCEL_SHEDDING: Final = "cancel_shedding"
+SERVICE_RESUME_AUTO: Final = "resume_auto"
+CONF_LOAD_ENTITIES: Final = "load_entities"

@@ -1,0 +1,239 @@
+"""The base entity of the meter, and how often its states are written.
+
+The meter sends a frame every one to two seconds. Writing every value every
+time would flood the recorder, so each entity description says how its state
+is written (`WriteRate`):
+
+- ``ON_CHANGE``: as soon as the value changes (enums, binary states);
+- ``POWER``: at most once per configurable interval (default 5 s), except that
+  crossing the overload thresholds, or the overload flag changing, is written
+  at once;
+- ``ENERGY``: when the index changes, at most once per interval (default 60 s);
+- ``DIAGNOSTIC``: at most once a minute.
+
+A change held back by the interval is written when the interval ends, so the
+latest value always lands.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import (
+    CONF_ENERGY_INTERVAL,
+    CONF_POWER_INTERVAL,
+    CONF_RESTORE_THRESHOLD,
+    CONF_SHED_THRESHOLD,
+    DEFAULT_ENERGY_INTERVAL,
+    DEFAULT_POWER_INTERVAL,
+    DEFAULT_RESTORE_THRESHOLD,
+    DEFAULT_SHED_THRESHOLD,
+    DOMAIN,
+)
+from .coordinator import MeterCoordinator, MeterData
+
+if TYPE_CHECKING:
+    from .shedding import SheddingCoordinator
+
+DIAGNOSTIC_INTERVAL = 60.0
+
+
+class WriteRate(StrEnum):
+    """How often an entity's state is written."""
+
+    ON_CHANGE = "on_change"
+    POWER = "power"
+    ENERGY = "energy"
+    DIAGNOSTIC = "diagnostic"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinkyEntityDescription(EntityDescription):
+    """What every Linky Tempo entity description adds."""
+
+    value_fn: Callable[[MeterData], Any]
+    exists_fn: Callable[[MeterData], bool] = lambda data: True
+    write_rate: WriteRate = WriteRate.ON_CHANGE
+
+
+def meter_device_info(meter_id: str) -> DeviceInfo:
+    """Return the device of a meter, shared by every entity of the entry."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, meter_id)},
+        name="Linky Tempo",
+        manufacturer="Enedis",
+        model="Linky",
+        serial_number=meter_id,
+    )
+
+
+class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
+    """An entity of the meter, written at the rate its description asks."""
+
+    _attr_has_entity_name = True
+    entity_description: LinkyEntityDescription
+
+    def __init__(
+        self, coordinator: MeterCoordinator, description: LinkyEntityDescription
+    ) -> None:
+        """Bind the entity to the meter's coordinator."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        meter_id = (
+            coordinator.config_entry.unique_id or coordinator.config_entry.entry_id
+        )
+        self._attr_unique_id = f"{meter_id}_{description.key}"
+        self._attr_device_info = meter_device_info(meter_id)
+        self._written: tuple[bool, Any, int] | None = None
+        self._last_write = 0.0
+        self._unsub_deferred: CALLBACK_TYPE | None = None
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Available while the meter sends valid frames."""
+        return super().available and self.coordinator.data is not None
+
+    def _value(self) -> Any:
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data)
+
+    def _power_zone(self) -> int:
+        """Return 0 below the restore threshold, 1 between, 2 at or above shedding."""
+        data = self.coordinator.data
+        if data is None:
+            return 0
+        power = data.state.apparent_power
+        subscribed = data.state.subscribed_power
+        if power is None or not subscribed:
+            return 0
+        options = self.coordinator.config_entry.options
+        shed = options.get(CONF_SHED_THRESHOLD, DEFAULT_SHED_THRESHOLD) / 100
+        restore = options.get(CONF_RESTORE_THRESHOLD, DEFAULT_RESTORE_THRESHOLD) / 100
+        ratio = power / subscribed
+        return 2 if ratio >= shed else 1 if ratio >= restore else 0
+
+    def _snapshot(self) -> tuple[bool, Any, int]:
+        data = self.coordinator.data
+        overload = data is not None and data.overload
+        return (self.available, self._value(), self._power_zone() * 2 + overload)
+
+    def _interval(self) -> float:
+        options = self.coordinator.config_entry.options
+        match self.entity_description.write_rate:
+            case WriteRate.POWER:
+                return float(options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL))
+            case WriteRate.ENERGY:
+                return float(options.get(CONF_ENERGY_INTERVAL, DEFAULT_ENERGY_INTERVAL))
+            case WriteRate.DIAGNOSTIC:
+                return DIAGNOSTIC_INTERVAL
+            case WriteRate.ON_CHANGE:
+                return 0.0
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        """Write the state if the description's write rate allows it now."""
+        snapshot = self._snapshot()
+        previous = self._written
+        if previous is not None and snapshot[:2] == previous[:2]:
+            return
+        urgent = (
+            previous is None
+            or snapshot[0] != previous[0]
+            or (
+                self.entity_description.write_rate is WriteRate.POWER
+                and snapshot[2] != previous[2]
+            )
+        )
+        wait = self._last_write + self._interval() - time.monotonic()
+        if urgent or wait <= 0:
+            self._write(snapshot)
+        elif self._unsub_deferred is None:
+            self._unsub_deferred = async_call_later(
+                self.hass, wait, self._deferred_write
+            )
+
+    @callback
+    def _deferred_write(self, _now: datetime) -> None:
+        self._unsub_deferred = None
+        snapshot = self._snapshot()
+        if self._written is None or snapshot[:2] != self._written[:2]:
+            self._write(snapshot)
+
+    @callback
+    def _write(self, snapshot: tuple[bool, Any, int]) -> None:
+        if self._unsub_deferred is not None:
+            self._unsub_deferred()
+            self._unsub_deferred = None
+        self._written = snapshot
+        self._last_write = time.monotonic()
+        self.async_write_ha_state()
+
+    @override
+    async def async_will_remove_from_hass(self) -> None:
+        """Cancel a pending deferred write."""
+        if self._unsub_deferred is not None:
+            self._unsub_deferred()
+            self._unsub_deferred = None
+        await super().async_will_remove_from_hass()
+
+
+def add_entities_for_meter[D: LinkyEntityDescription](
+    coordinator: MeterCoordinator,
+    descriptions: tuple[D, ...],
+    entity_class: Callable[[MeterCoordinator, D], LinkyEntity],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add each described entity once the meter's data shows it exists."""
+    pending = list(descriptions)
+
+    @callback
+    def add_new() -> None:
+        data = coordinator.data
+        if data is None or not pending:
+            return
+        new = [d for d in pending if d.exists_fn(data)]
+        if new:
+            for description in new:
+                pending.remove(description)
+            async_add_entities(entity_class(coordinator, d) for d in new)
+
+    add_new()
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+class SheddingEntity(Entity):
+    """An entity showing the shedding coordinator's state, on the meter's device."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, shedding: SheddingCoordinator) -> None:
+        """Bind the entity to the shedding coordinator."""
+        self.shedding = shedding
+        entry = shedding.entry
+        meter_id = entry.unique_id or entry.entry_id
+        key = self.translation_key or type(self).__name__.lower()
+        self._attr_unique_id = f"{meter_id}_{key}"
+        self._attr_device_info = meter_device_info(meter_id)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Follow the coordinator's decisions."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.shedding.async_add_listener(self.async_write_ha_state)
+        )

@@ -1,0 +1,191 @@
+"""Heating loads: how each kind of Home Assistant entity is shed and restored.
+
+- ``switch`` / ``input_boolean``: turned off;
+- ``select`` / ``input_select`` (a pilot-wire zone): set to the frost
+  protection option ("hors-gel"), or to "off"/"arrêt" if configured so;
+- ``climate``: HVAC mode off, or a chosen preset.
+
+Before a load is shed its state is captured, and restoring puts back exactly
+that state. The captures are kept in a `Store`, so a restart in the middle of
+a shed still restores correctly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from homeassistant.components.climate.const import HVACMode
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    ATTR_TEMPERATURE,
+    SERVICE_TURN_OFF,
+    SERVICE_TURN_ON,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, LOGGER, OFF_SELECT_OPTIONS, SHED_SELECT_OPTIONS
+
+STORAGE_VERSION: Final = 1
+SELECT_DOMAINS: Final = ("select", "input_select")
+SWITCH_DOMAINS: Final = ("switch", "input_boolean")
+LOAD_DOMAINS: Final = (*SWITCH_DOMAINS, *SELECT_DOMAINS, "climate")
+SELECT_SHED_FROST: Final = "frost_protection"
+SELECT_SHED_OFF: Final = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class ShedSettings:
+    """How select and climate loads are shed."""
+
+    select_action: str = SELECT_SHED_FROST  # or SELECT_SHED_OFF
+    climate_preset: str | None = None  # None: HVAC mode off
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceCall:
+    """One Home Assistant action to call."""
+
+    domain: str
+    service: str
+    data: dict[str, Any]
+
+
+def _domain(entity_id: str) -> str:
+    return entity_id.partition(".")[0]
+
+
+def _select_target(state: State, settings: ShedSettings) -> str | None:
+    """Return the option of a select that means "shed", if it offers one."""
+    options = [str(option) for option in state.attributes.get("options", [])]
+    wanted = (
+        OFF_SELECT_OPTIONS
+        if settings.select_action == SELECT_SHED_OFF
+        else SHED_SELECT_OPTIONS
+    )
+    lowered = {option.lower(): option for option in options}
+    for candidate in wanted:
+        if (match := lowered.get(candidate.lower())) is not None:
+            return match
+    return None
+
+
+def is_known(state: State | None) -> bool:
+    """Tell whether an entity's state can be captured or compared."""
+    return state is not None and state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+
+
+def is_shed_state(state: State, settings: ShedSettings) -> bool:
+    """Tell whether a load's current state is its shed state."""
+    domain = _domain(state.entity_id)
+    if domain in SWITCH_DOMAINS:
+        return state.state == STATE_OFF
+    if domain in SELECT_DOMAINS:
+        return state.state == _select_target(state, settings)
+    if settings.climate_preset is not None:
+        return state.attributes.get("preset_mode") == settings.climate_preset
+    return state.state == HVACMode.OFF
+
+
+def capture(state: State) -> dict[str, Any]:
+    """Capture what restoring a load needs."""
+    captured: dict[str, Any] = {"state": state.state}
+    if _domain(state.entity_id) == "climate":
+        for attribute in ("preset_mode", ATTR_TEMPERATURE):
+            if (value := state.attributes.get(attribute)) is not None:
+                captured[attribute] = value
+    return captured
+
+
+def shed_calls(state: State, settings: ShedSettings) -> list[ServiceCall]:
+    """Return the actions that shed a load (none if it cannot be shed)."""
+    entity_id = state.entity_id
+    domain = _domain(entity_id)
+    target = {ATTR_ENTITY_ID: entity_id}
+    if domain in SWITCH_DOMAINS:
+        return [ServiceCall(domain, SERVICE_TURN_OFF, target)]
+    if domain in SELECT_DOMAINS:
+        option = _select_target(state, settings)
+        if option is None:
+            return []
+        return [ServiceCall(domain, "select_option", {**target, "option": option})]
+    if settings.climate_preset is not None:
+        return [
+            ServiceCall(
+                domain,
+                "set_preset_mode",
+                {**target, "preset_mode": settings.climate_preset},
+            )
+        ]
+    return [ServiceCall(domain, "set_hvac_mode", {**target, "hvac_mode": HVACMode.OFF})]
+
+
+def restore_calls(entity_id: str, captured: dict[str, Any]) -> list[ServiceCall]:
+    """Return the actions that put a load back into its captured state."""
+    domain = _domain(entity_id)
+    target = {ATTR_ENTITY_ID: entity_id}
+    state = captured["state"]
+    if domain in SWITCH_DOMAINS:
+        service = SERVICE_TURN_ON if state == STATE_ON else SERVICE_TURN_OFF
+        return [ServiceCall(domain, service, target)]
+    if domain in SELECT_DOMAINS:
+        return [ServiceCall(domain, "select_option", {**target, "option": state})]
+    calls = [ServiceCall(domain, "set_hvac_mode", {**target, "hvac_mode": state})]
+    if (preset := captured.get("preset_mode")) is not None:
+        calls.append(
+            ServiceCall(domain, "set_preset_mode", {**target, "preset_mode": preset})
+        )
+    if (temperature := captured.get(ATTR_TEMPERATURE)) is not None:
+        calls.append(
+            ServiceCall(
+                domain, "set_temperature", {**target, ATTR_TEMPERATURE: temperature}
+            )
+        )
+    return calls
+
+
+async def async_call(
+    hass: HomeAssistant, calls: list[ServiceCall], entity_id: str
+) -> None:
+    """Call the actions driving a load; a failure is logged, never raised."""
+    for call in calls:
+        try:
+            await hass.services.async_call(
+                call.domain, call.service, call.data, blocking=True
+            )
+        except HomeAssistantError as err:
+            LOGGER.warning("Cannot drive %s: %s", entity_id, err)
+
+
+class CaptureStore:
+    """The captured states of shed loads, persisted across restarts."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Bind the store to a config entry."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.shed_loads"
+        )
+        self.captures: dict[str, dict[str, Any]] = {}
+        self.overload_shed: list[str] = []
+
+    async def async_load(self) -> None:
+        """Read what was shed before the last restart."""
+        data = await self._store.async_load() or {}
+        self.captures = dict(data.get("captures", {}))
+        self.overload_shed = list(data.get("overload_shed", []))
+
+    def save(self) -> None:
+        """Write on the next turn of the event loop, without delaying the caller."""
+        self._store.async_delay_save(
+            lambda: {"captures": self.captures, "overload_shed": self.overload_shed}, 0
+        )
+
+    async def async_remove(self) -> None:
+        """Delete the file (the config entry is removed)."""
+        await self._store.async_remove()

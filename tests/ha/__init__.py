@@ -1,0 +1,1 @@
+"""Tests that run the integration in a real Home Assistant."""

@@ -1,0 +1,345 @@
+"""Every step and error of the config, options and reconfigure flows, on real ports."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from homeassistant.config_entries import SOURCE_USB, SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.usb import UsbServiceInfo
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.linky_tempo.const import (
+    CONF_DETECTED_MODE,
+    CONF_ENERGY_INTERVAL,
+    CONF_LOAD_ENTITIES,
+    CONF_LOADS,
+    CONF_MODE,
+    CONF_PORT,
+    CONF_POWER_INTERVAL,
+    CONF_RESTORE_DELAY,
+    CONF_RESTORE_THRESHOLD,
+    CONF_SHED_THRESHOLD,
+    CONF_TEMPERATURE_SENSOR,
+    DOMAIN,
+)
+from tests.feeds import PtyMeter, TcpMeter, standard_frame, tempo_historic
+
+METER_ID = "021861348497"
+
+
+async def _keep_sending(
+    meter: PtyMeter | TcpMeter, frame: bytes, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        if isinstance(meter, PtyMeter):
+            meter.write_now(frame)
+        else:
+            await meter.send(frame)
+        await asyncio.sleep(0.2)
+
+
+async def _configure_while_sending(
+    hass: HomeAssistant,
+    flow_id: str,
+    user_input: dict,
+    meter: PtyMeter | TcpMeter,
+    frame: bytes,
+) -> dict:
+    stop = asyncio.Event()
+    sender = asyncio.create_task(_keep_sending(meter, frame, stop))
+    try:
+        return await hass.config_entries.flow.async_configure(flow_id, user_input)
+    finally:
+        stop.set()
+        await sender
+
+
+async def test_user_flow_finds_the_meter(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: str(pty_meter.path), CONF_MODE: "auto"},
+        pty_meter,
+        tempo_historic(tomorrow="ROUG"),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Linky {METER_ID}"
+    assert result["data"] == {
+        CONF_PORT: str(pty_meter.path),
+        CONF_MODE: "auto",
+        CONF_DETECTED_MODE: "historic",
+    }
+    assert result["description_placeholders"] == {
+        "meter_id": METER_ID,
+        "mode": "historic",
+        "contract": "tempo",
+        "today": "blue",
+    }
+    assert result["result"].unique_id == METER_ID
+
+
+async def test_user_flow_standard_meter_over_tcp(
+    hass: HomeAssistant, tcp_meter: TcpMeter
+) -> None:
+    frame = standard_frame(
+        [
+            ("ADSC", "041776199228"),
+            ("VTIC", "02"),
+            ("NGTF", "     TEMPO      "),
+            ("LTARF", "    HP  BLEU    "),
+            ("EAST", "003519702"),
+            ("NTARF", "02"),
+            ("STGE", "013AC401"),
+            ("SINSTS", "01230"),
+        ]
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: tcp_meter.url, CONF_MODE: "auto"},
+        tcp_meter,
+        frame,
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_DETECTED_MODE] == "standard"
+    assert result["description_placeholders"]["today"] == "blue"
+
+
+async def test_user_flow_cannot_connect(hass: HomeAssistant, tmp_path: Path) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PORT: str(tmp_path / "ttyNONE"), CONF_MODE: "auto"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_user_flow_no_data(hass: HomeAssistant, pty_meter: PtyMeter) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"}
+    )
+    assert result["errors"] == {"base": "no_data"}
+
+
+async def test_user_flow_not_tic_then_recovers(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
+        pty_meter,
+        bytes(range(0x80, 0x100)) * 2,
+    )
+    assert result["errors"] == {"base": "not_tic"}
+    # The user fixes the adapter (a new pty: serialx cannot reconfigure a pty twice).
+    pty_meter.unplug()
+    pty_meter.plug()
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
+        pty_meter,
+        tempo_historic(),
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_same_meter_twice_aborts(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/old"}
+    ).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: str(pty_meter.path), CONF_MODE: "auto"},
+        pty_meter,
+        tempo_historic(),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+def _usb_info(path: Path) -> UsbServiceInfo:
+    return UsbServiceInfo(
+        device=str(path),
+        vid="0403",
+        pid="6015",
+        serial_number="DJ00XYZ",
+        manufacturer="FTDI",
+        description="FT230X Basic UART",
+    )
+
+
+async def test_usb_discovery_one_click(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USB}, data=_usb_info(pty_meter.path)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "usb_confirm"
+    result = await _configure_while_sending(
+        hass, result["flow_id"], {}, pty_meter, tempo_historic()
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_PORT] == str(pty_meter.path)
+
+
+async def test_usb_discovery_of_a_silent_adapter_shows_the_error(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USB}, data=_usb_info(pty_meter.path)
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "no_data"}
+
+
+async def test_usb_discovery_of_a_configured_port_aborts(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: str(pty_meter.path)}
+    ).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USB}, data=_usb_info(pty_meter.path)
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_options_flow_loads_and_priorities(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/x"}
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    base = {
+        "select_action": "frost_protection",
+        CONF_SHED_THRESHOLD: 90,
+        CONF_RESTORE_THRESHOLD: 80,
+        CONF_RESTORE_DELAY: 300,
+        CONF_POWER_INTERVAL: 10,
+        CONF_ENERGY_INTERVAL: 120,
+    }
+    # The restore threshold must stay under the shed threshold.
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**base, CONF_RESTORE_THRESHOLD: 95}
+    )
+    assert result["errors"] == {"base": "thresholds"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            **base,
+            CONF_LOAD_ENTITIES: ["switch.bathroom", "select.living_room"],
+            CONF_TEMPERATURE_SENSOR: "sensor.living_temperature",
+        },
+    )
+    assert result["step_id"] == "priorities"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"switch.bathroom": 2, "select.living_room": 1}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_LOADS] == [
+        {"entity_id": "switch.bathroom", "priority": 2},
+        {"entity_id": "select.living_room", "priority": 1},
+    ]
+    assert entry.options[CONF_POWER_INTERVAL] == 10
+    assert entry.options[CONF_TEMPERATURE_SENSOR] == "sensor.living_temperature"
+    assert CONF_LOAD_ENTITIES not in entry.options
+
+    # Opening the options again shows the loads; clearing them (the frontend
+    # then omits the field, as it does for the cleared sensor) is allowed.
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    schema_keys = {str(key): key for key in result["data_schema"].schema}
+    suggested = schema_keys[CONF_LOAD_ENTITIES].description["suggested_value"]
+    assert suggested == ["switch.bathroom", "select.living_room"]
+    result = await hass.config_entries.options.async_configure(result["flow_id"], base)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options[CONF_LOADS] == []
+    assert CONF_TEMPERATURE_SENSOR not in entry.options
+
+
+async def test_reconfigure_moves_the_meter(
+    hass: HomeAssistant, pty_meter: PtyMeter, tcp_meter: TcpMeter
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: tcp_meter.url, CONF_MODE: "auto"},
+        tcp_meter,
+        tempo_historic(),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_PORT] == tcp_meter.url
+
+
+async def test_reconfigure_to_another_meter_aborts(
+    hass: HomeAssistant, tcp_meter: TcpMeter
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/x", CONF_MODE: "auto"}
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await _configure_while_sending(
+        hass,
+        result["flow_id"],
+        {CONF_PORT: tcp_meter.url, CONF_MODE: "auto"},
+        tcp_meter,
+        tempo_historic(meter_id="031961098836"),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "wrong_meter"
+    assert entry.data[CONF_PORT] == "/dev/x"
+
+
+async def test_reconfigure_error_is_shown(hass: HomeAssistant, tmp_path: Path) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/x", CONF_MODE: "auto"}
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PORT: str(tmp_path / "none"), CONF_MODE: "auto"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}

@@ -1,0 +1,202 @@
+"""The live meter in Home Assistant, read through a real pty and real TCP."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
+from tests.feeds import HISTORIC_CAPTURE, PtyMeter, Streamer, TcpMeter, tempo_historic
+
+METER_ID = "021861348497"
+
+
+def _entry(port: str, mode: str = "historic") -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        title=f"Linky {METER_ID}",
+        data={CONF_PORT: port, CONF_MODE: mode},
+    )
+
+
+async def _wait_state(
+    hass: HomeAssistant, entity_id: str, expected: str, within: float = 10
+) -> None:
+    async with asyncio.timeout(within):
+        while (state := hass.states.get(entity_id)) is None or state.state != expected:
+            await asyncio.sleep(0.05)
+
+
+async def _setup(
+    hass: HomeAssistant, port: str, mode: str = "historic"
+) -> MockConfigEntry:
+    entry = _entry(port, mode)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    return entry
+
+
+async def test_real_capture_on_a_pty_at_line_pace(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    """The pyteleinfo capture (Linky mono, historic, Tempo) at 1200 Bd pacing (×20)."""
+    entry = await _setup(hass, str(pty_meter.path))
+    await pty_meter.send(HISTORIC_CAPTURE.read_bytes())
+    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+    assert hass.states.get("sensor.linky_tempo_tariff_period").state == "hc_blue"
+    assert hass.states.get("sensor.linky_tempo_today_s_colour").state == "blue"
+    assert hass.states.get("sensor.linky_tempo_tomorrow_s_colour").state == "red"
+    assert hass.states.get("sensor.linky_tempo_current").state == "12"
+    assert hass.states.get("binary_sensor.linky_tempo_overload").state == "off"
+    energy = hass.states.get("sensor.linky_tempo_energy_peak_blue_day")
+    assert energy.state == "23739.545"  # kWh, from 023739545 Wh
+    assert energy.attributes["state_class"] == "total_increasing"
+    registry = er.async_get(hass)
+    voltage_like = registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{METER_ID}_subscribed_power"
+    )
+    assert voltage_like is not None
+    assert (
+        registry.async_get(voltage_like).disabled_by
+        is er.RegistryEntryDisabler.INTEGRATION
+    )
+    # Only what the meter sends exists: no standard-mode-only entity.
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{METER_ID}_voltage") is None
+    assert (
+        registry.async_get_entity_id("sensor", DOMAIN, f"{METER_ID}_energy_base")
+        is None
+    )
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_unplug_and_replug(hass: HomeAssistant, pty_meter: PtyMeter) -> None:
+    """Unplugged: unavailable after 10 s; plugged back: values within 5 s."""
+    await _setup(hass, str(pty_meter.path))
+    async with Streamer(pty_meter, tempo_historic()) as meter:
+        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+        pty_meter.unplug()
+        await asyncio.sleep(0.5)
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+        await hass.async_block_till_done()
+        assert (
+            hass.states.get("sensor.linky_tempo_apparent_power").state
+            == STATE_UNAVAILABLE
+        )
+
+        meter.frame = tempo_historic(papp=1230)
+        pty_meter.plug()
+        plugged = asyncio.get_running_loop().time()
+        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1230", within=5)
+        assert asyncio.get_running_loop().time() - plugged < 5
+
+
+async def test_socket_url_and_dropped_connection(
+    hass: HomeAssistant, tcp_meter: TcpMeter
+) -> None:
+    """socket:// as ser2net serves it; a connection dropped mid-frame recovers."""
+    await _setup(hass, tcp_meter.url, mode="auto")
+    await asyncio.wait_for(tcp_meter.connected.wait(), 5)
+    await tcp_meter.send(tempo_historic(papp=1000) * 2)
+    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
+
+    frame = tempo_historic(papp=9990)
+    await tcp_meter.send(frame[: len(frame) // 2])
+    tcp_meter.drop()
+    await asyncio.wait_for(tcp_meter.connected.wait(), 10)
+    # The half frame was discarded with the connection: 9990 never shows.
+    await tcp_meter.send(tempo_historic(papp=1500) * 2)
+    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1500")
+    assert tcp_meter.connections == 2
+
+
+async def test_overload_group_acts_before_the_frame_ends(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    await _setup(hass, str(pty_meter.path))
+    pty_meter.write_now(tempo_historic() * 2)
+    await _wait_state(hass, "binary_sensor.linky_tempo_overload", "off")
+    frame = tempo_historic(adps=45, iinst=45)
+    cut = frame.index(b"ADPS") + frame[frame.index(b"ADPS") :].index(b"\r") + 1
+    pty_meter.write_now(frame[:cut])
+    await _wait_state(hass, "binary_sensor.linky_tempo_overload", "on", within=3)
+    # The rest of the frame has not been sent: PAPP is still the old value.
+    assert hass.states.get("sensor.linky_tempo_apparent_power").state == "2840"
+    pty_meter.write_now(frame[cut:] + tempo_historic())
+    await _wait_state(hass, "binary_sensor.linky_tempo_overload", "off")
+
+
+async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    entry = await _setup(hass, str(pty_meter.path))
+    issue_id = f"meter_lost_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    async with Streamer(pty_meter, tempo_historic()):
+        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+    # The adapter is unplugged (a pty cannot be reopened by serialx once it
+    # was configured at 7E1: its second tcsetattr fails with EINVAL).
+    pty_meter.unplug()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await hass.async_block_till_done()
+    assert (
+        hass.states.get("sensor.linky_tempo_apparent_power").state == STATE_UNAVAILABLE
+    )
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=61))
+    await hass.async_block_till_done()
+    assert registry.async_get_issue(DOMAIN, issue_id) is not None
+    pty_meter.plug()
+    async with Streamer(pty_meter, tempo_historic()):
+        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_port_that_cannot_open_retries_setup(
+    hass: HomeAssistant, tmp_path
+) -> None:
+    entry = _entry(str(tmp_path / "missing"))
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "Cannot open the meter's port" in entry.reason
+
+
+@pytest.mark.parametrize("interval", [5])
+async def test_power_writes_are_rate_limited_but_thresholds_pass_at_once(
+    hass: HomeAssistant, pty_meter: PtyMeter, interval: int
+) -> None:
+    """Subscribed 30 A × 200 V = 6000 VA: 90 % = 5400 VA is written at once."""
+    await _setup(hass, str(pty_meter.path))
+    pty_meter.write_now(tempo_historic(papp=1000) * 2)
+    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
+    writes: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: writes.append(event.data["new_state"].state)
+        if event.data["entity_id"] == "sensor.linky_tempo_apparent_power"
+        else None,
+    )
+    for papp in (1010, 1020, 1030):
+        pty_meter.write_now(tempo_historic(papp=papp))
+        await asyncio.sleep(0.1)
+    await hass.async_block_till_done()
+    assert writes == []  # held back by the 5 s interval
+    pty_meter.write_now(tempo_historic(papp=5500))
+    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "5500", within=2)
+    assert writes == ["5500"]
