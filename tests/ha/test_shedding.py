@@ -1,0 +1,444 @@
+"""Shedding in a real Home Assistant: meter on a pty, real loads, real actions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+    mock_restore_cache,
+)
+
+from custom_components.linky_tempo import shedding as shedding_module
+from custom_components.linky_tempo.const import (
+    CONF_LOADS,
+    CONF_MODE,
+    CONF_PORT,
+    CONF_RESTORE_DELAY,
+    DOMAIN,
+    EVENT_SHEDDING_ENDED,
+    EVENT_SHEDDING_STARTED,
+)
+from custom_components.linky_tempo.tempo import peak_end_covering, tempo_now
+from tests.feeds import PtyMeter, Streamer, tempo_historic
+
+METER_ID = "021861348497"
+CLIMATE = "climate.linky_tempo_heating"
+RADIATOR = "input_boolean.radiator"  # priority 3: shed first
+ZONE = "input_select.zone"  # priority 2
+OFFICE = "climate.office"  # priority 1: shed last, restored first
+LOADS = [
+    {"entity_id": OFFICE, "priority": 1},
+    {"entity_id": ZONE, "priority": 2},
+    {"entity_id": RADIATOR, "priority": 3},
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_restore_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Space restores by 0.2 s instead of 5 s (one test checks the order)."""
+    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 0.2)
+
+
+@pytest.fixture
+async def loads(hass: HomeAssistant) -> None:
+    """A switch-like load, a pilot-wire zone and a thermostat, all real entities."""
+    # generic_thermostat drives its heater through homeassistant.turn_on/off.
+    assert await async_setup_component(hass, "homeassistant", {})
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"radiator": {"initial": True}}}
+    )
+    assert await async_setup_component(
+        hass,
+        "input_select",
+        {
+            "input_select": {
+                "zone": {
+                    "options": ["comfort", "eco", "frost_protection", "off"],
+                    "initial": "comfort",
+                }
+            }
+        },
+    )
+    assert await async_setup_component(
+        hass, "input_boolean", {"input_boolean": {"office_heater": {"initial": False}}}
+    )
+    hass.states.async_set(
+        "sensor.office_temperature", "18.5", {"unit_of_measurement": "°C"}
+    )
+    assert await async_setup_component(
+        hass,
+        "climate",
+        {
+            "climate": {
+                "platform": "generic_thermostat",
+                "name": "Office",
+                "heater": "input_boolean.office_heater",
+                "target_sensor": "sensor.office_temperature",
+                "initial_hvac_mode": "heat",
+                "target_temp": 19.5,
+                "away_temp": 12,
+            }
+        },
+    )
+    await hass.async_block_till_done()
+
+
+async def _wait(
+    hass: HomeAssistant, entity_id: str, expected: str, within: float = 10
+) -> None:
+    async with asyncio.timeout(within):
+        while (state := hass.states.get(entity_id)) is None or state.state != expected:
+            await asyncio.sleep(0.05)
+
+
+async def _setup(
+    hass: HomeAssistant, meter: PtyMeter, options: dict[str, Any] | None = None
+) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        title=f"Linky {METER_ID}",
+        data={CONF_PORT: str(meter.path), CONF_MODE: "historic"},
+        options={CONF_LOADS: LOADS, **(options or {})},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def white_peak(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> AsyncIterator[Streamer]:
+    """The meter says: white-day peak hours."""
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
+        yield meter
+
+
+async def test_white_peak_sheds_every_kind_of_load_then_restores_exactly(
+    hass: HomeAssistant, white_peak: Streamer
+) -> None:
+    started = async_capture_events(hass, EVENT_SHEDDING_STARTED)
+    ended = async_capture_events(hass, EVENT_SHEDDING_ENDED)
+    await _wait(hass, RADIATOR, "off")
+    await _wait(hass, ZONE, "frost_protection")
+    await _wait(hass, OFFICE, "off")
+    await _wait(hass, "binary_sensor.linky_tempo_shedding", "on")
+    assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "white_peak"
+    climate = hass.states.get(CLIMATE)
+    assert climate.state == "auto"
+    assert climate.attributes["hvac_action"] == "idle"
+    assert climate.attributes["shedding_reasons"] == ["white_peak"]
+    assert climate.attributes["loads_shed"] == [OFFICE, ZONE, RADIATOR]
+    assert climate.attributes["current_temperature"] == 21.0
+    await hass.async_block_till_done()
+    assert [event.data["reason"] for event in started] == ["white_peak"]
+
+    # 22:00: off-peak hours of the white day.
+    white_peak.frame = tempo_historic(period="HCJW")
+    await _wait(hass, RADIATOR, "on")
+    await _wait(hass, ZONE, "comfort")
+    office = hass.states.get(OFFICE)
+    assert office.state == "heat"
+    assert office.attributes["temperature"] == 19.5
+    await _wait(hass, "binary_sensor.linky_tempo_shedding", "off")
+    assert hass.states.get(CLIMATE).attributes["hvac_action"] == "heating"
+    assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "none"
+    assert [event.data["reason"] for event in ended] == ["white_peak"]
+
+
+async def test_restores_come_one_at_a_time_highest_priority_first(
+    hass: HomeAssistant, white_peak: Streamer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _wait(hass, RADIATOR, "off")
+    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 1.0)
+    changes: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: changes.append(event.data["entity_id"])
+        if event.data["entity_id"] in (OFFICE, ZONE, RADIATOR)
+        and event.data["new_state"].state in ("heat", "comfort", "on")
+        else None,
+    )
+    start = asyncio.get_running_loop().time()
+    white_peak.frame = tempo_historic(period="HPJB")
+    await _wait(hass, RADIATOR, "on")
+    assert changes == [OFFICE, ZONE, RADIATOR]
+    assert asyncio.get_running_loop().time() - start >= 2.0
+
+
+async def test_heat_cancels_white_peak_until_the_end_of_the_peak(
+    hass: HomeAssistant, white_peak: Streamer
+) -> None:
+    await _wait(hass, RADIATOR, "off")
+    await hass.services.async_call(
+        "climate",
+        "set_hvac_mode",
+        {"entity_id": CLIMATE, "hvac_mode": "heat"},
+        blocking=True,
+    )
+    await _wait(hass, RADIATOR, "on")
+    await _wait(hass, ZONE, "comfort")
+    await _wait(hass, OFFICE, "heat")
+    climate = hass.states.get(CLIMATE)
+    assert climate.state == "heat"
+    assert climate.attributes["hvac_action"] == "heating"
+    end = dt_util.parse_datetime(climate.attributes["override_end"])
+    assert end == peak_end_covering(tempo_now())
+    assert end.hour == 22
+    # At the end of the peak period HEAT returns to AUTO by itself.
+    async_fire_time_changed(hass, end + timedelta(seconds=1))
+    await _wait(hass, CLIMATE, "auto")
+    await _wait(hass, RADIATOR, "off")
+
+
+async def test_heat_is_refused_on_a_red_peak(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJR")):
+        await _wait(hass, RADIATOR, "off")
+        with pytest.raises(ServiceValidationError) as error:
+            await hass.services.async_call(
+                "climate",
+                "set_hvac_mode",
+                {"entity_id": CLIMATE, "hvac_mode": "heat"},
+                blocking=True,
+            )
+        assert error.value.translation_key == "red_peak_cannot_cancel"
+        with pytest.raises(ServiceValidationError):
+            await hass.services.async_call(
+                DOMAIN, "cancel_shedding", {"entity_id": CLIMATE}, blocking=True
+            )
+        assert hass.states.get(CLIMATE).state == "auto"
+        assert hass.states.get(RADIATOR).state == "off"
+        assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "red_peak"
+
+
+async def test_cancel_shedding_until_and_resume_auto(
+    hass: HomeAssistant, white_peak: Streamer
+) -> None:
+    await _wait(hass, RADIATOR, "off")
+    until = dt_util.now() + timedelta(minutes=30)
+    await hass.services.async_call(
+        DOMAIN, "cancel_shedding", {"entity_id": CLIMATE, "until": until}, blocking=True
+    )
+    await _wait(hass, RADIATOR, "on")
+    end = dt_util.parse_datetime(hass.states.get(CLIMATE).attributes["override_end"])
+    assert abs((end - until).total_seconds()) < 1
+    await hass.services.async_call(
+        DOMAIN, "resume_auto", {"entity_id": CLIMATE}, blocking=True
+    )
+    await _wait(hass, CLIMATE, "auto")
+    await _wait(hass, RADIATOR, "off")
+    with pytest.raises(ServiceValidationError) as error:
+        await hass.services.async_call(
+            DOMAIN,
+            "cancel_shedding",
+            {"entity_id": CLIMATE, "until": dt_util.now() - timedelta(minutes=1)},
+            blocking=True,
+        )
+    assert error.value.translation_key == "until_in_the_past"
+
+
+async def test_overload_sheds_by_priority_and_restores_after_the_delay(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    """ADPS: one more load every 5 s; then back one at a time below 80 %."""
+    await _setup(hass, pty_meter, {CONF_RESTORE_DELAY: 1})
+    async with Streamer(pty_meter, tempo_historic(period="HPJB", papp=2000)) as meter:
+        await _wait(hass, CLIMATE, "auto")
+        assert hass.states.get(RADIATOR).state == "on"
+        meter.frame = tempo_historic(period="HPJB", papp=6200, iinst=31, adps=31)
+        await _wait(hass, RADIATOR, "off", within=3)
+        assert hass.states.get(ZONE).state == "comfort"
+        assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "overload"
+        await _wait(hass, ZONE, "frost_protection", within=8)
+        assert hass.states.get(OFFICE).state == "heat"
+        # Back under 80 % of 6 kVA: the zone (higher priority) first.
+        meter.frame = tempo_historic(period="HPJB", papp=2000)
+        await _wait(hass, ZONE, "comfort", within=5)
+        assert hass.states.get(RADIATOR).state == "off"
+        await _wait(hass, RADIATOR, "on", within=10)
+        await _wait(hass, "sensor.linky_tempo_shedding_reason", "none")
+
+
+async def test_a_shed_load_changed_by_hand_is_put_back(
+    hass: HomeAssistant, white_peak: Streamer, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _wait(hass, ZONE, "frost_protection")
+    caplog.set_level(logging.INFO)
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": ZONE, "option": "comfort"},
+        blocking=True,
+    )
+    await _wait(hass, ZONE, "frost_protection")
+    assert f"{ZONE} was changed while shed: shedding it again" in caplog.text
+    # What comes back at the end is the state captured before shedding.
+    white_peak.frame = tempo_historic(period="HCJW")
+    await _wait(hass, ZONE, "comfort")
+
+
+async def test_restart_in_the_middle_of_a_shed_restores_exactly(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter, hass_storage: dict[str, Any]
+) -> None:
+    """Captures written before a restart are read back and used to restore."""
+    entry = await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
+        await _wait(hass, OFFICE, "off")
+        await _wait(hass, RADIATOR, "off")
+        # The delayed write reaches the store.
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
+        await hass.async_block_till_done()
+        stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.shed_loads"]["data"]
+        assert stored["captures"][OFFICE]["state"] == "heat"
+        assert stored["captures"][OFFICE]["temperature"] == 19.5
+        assert stored["captures"][ZONE] == {"state": "comfort"}
+        # Home Assistant stops: nothing is restored on the way down.
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert hass.states.get(OFFICE).state == "off"
+        pty_meter.unplug()
+        pty_meter.plug()
+        meter.frame = tempo_historic(period="HPJB")
+        # Home Assistant starts again, on a blue day.
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await _wait(hass, OFFICE, "heat")
+        await _wait(hass, ZONE, "comfort")
+        await _wait(hass, RADIATOR, "on")
+        assert hass.states.get(OFFICE).attributes["temperature"] == 19.5
+
+
+async def test_captures_from_before_a_restart_are_used(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter, hass_storage: dict[str, Any]
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
+        options={CONF_LOADS: LOADS},
+    )
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.shed_loads"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{entry.entry_id}.shed_loads",
+        "data": {"captures": {ZONE: {"state": "eco"}}, "overload_shed": []},
+    }
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": ZONE, "option": "frost_protection"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    async with Streamer(pty_meter, tempo_historic(period="HCJB")):
+        await _wait(hass, ZONE, "eco")
+
+
+async def test_meter_lost_keeps_tempo_shedding_from_the_clock(
+    hass: HomeAssistant, white_peak: Streamer, pty_meter: PtyMeter
+) -> None:
+    await _wait(hass, RADIATOR, "off")
+    pty_meter.unplug()
+    await asyncio.sleep(0.3)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.linky_tempo_apparent_power").state == "unavailable"
+    # The clock and the last colours still say white-day peak (or the night
+    # after it): the loads stay as the clock's period wants them.
+    period_now = "white_peak" if 6 <= tempo_now().hour < 22 else "none"
+    assert hass.states.get("sensor.linky_tempo_shedding_reason").state == period_now
+    assert hass.states.get(CLIMATE).state == "auto"
+
+
+async def test_mode_and_override_end_survive_a_restart(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    end = dt_util.now() + timedelta(hours=2)
+    mock_restore_cache(
+        hass, [State(CLIMATE, "heat", {"override_end": end.isoformat()})]
+    )
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")):
+        await _wait(hass, CLIMATE, "heat")
+        assert hass.states.get(RADIATOR).state == "on"
+        restored = dt_util.parse_datetime(
+            hass.states.get(CLIMATE).attributes["override_end"]
+        )
+        assert abs((restored - end).total_seconds()) < 1
+
+
+async def test_an_expired_override_is_not_restored(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    end = dt_util.now() - timedelta(minutes=1)
+    mock_restore_cache(
+        hass, [State(CLIMATE, "heat", {"override_end": end.isoformat()})]
+    )
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")):
+        await _wait(hass, RADIATOR, "off")
+        assert hass.states.get(CLIMATE).state == "auto"
+
+
+async def test_removing_the_meter_gives_the_loads_back(
+    hass: HomeAssistant, white_peak: Streamer
+) -> None:
+    await _wait(hass, RADIATOR, "off")
+    await _wait(hass, OFFICE, "off")
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(RADIATOR).state == "on"
+    assert hass.states.get(ZONE).state == "comfort"
+    assert hass.states.get(OFFICE).state == "heat"
+
+
+async def test_temperature_sensor_is_the_current_temperature(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    await _setup(hass, pty_meter, {"temperature_sensor": "sensor.office_temperature"})
+    assert hass.states.get(CLIMATE).attributes["current_temperature"] == 18.5
+    hass.states.async_set("sensor.office_temperature", "19.0")
+    await hass.async_block_till_done()
+    assert hass.states.get(CLIMATE).attributes["current_temperature"] == 19.0
+
+
+async def test_adps_on_the_line_calls_the_first_load_before_the_frame_ends(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    """End to end: the ADPS group's CR is the last byte written."""
+    await _setup(hass, pty_meter)
+    calls: list[str] = []
+    hass.bus.async_listen(
+        "call_service",
+        lambda event: calls.append(event.data["service_data"]["entity_id"])
+        if event.data["service"] == "turn_off"
+        else None,
+    )
+    for _ in range(3):
+        pty_meter.write_now(tempo_historic(period="HPJB", papp=2000))
+        await asyncio.sleep(0.05)
+    await _wait(hass, "sensor.linky_tempo_apparent_power", "2000")
+    frame = tempo_historic(period="HPJB", papp=6200, iinst=31, adps=31)
+    pty_meter.write_now(frame[: frame.index(b"\r", frame.index(b"ADPS")) + 1])
+    await _wait(hass, RADIATOR, "off", within=2)
+    assert calls == [RADIATOR]
+    # The frame is not finished: its PAPP never reached the entity.
+    assert hass.states.get("sensor.linky_tempo_apparent_power").state == "2000"

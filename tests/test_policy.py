@@ -1,0 +1,261 @@
+"""The shedding rules (pure module), every row of the table and every delay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.linky_tempo.policy import (
+    MeterView,
+    Mode,
+    PeriodSource,
+    PolicySettings,
+    SheddingPolicy,
+    ShedReason,
+    can_cancel,
+    tariff_reason,
+)
+from custom_components.linky_tempo.tic import TariffPeriod as P
+from custom_components.linky_tempo.tic import TempoColor
+
+PARIS = ZoneInfo("Europe/Paris")
+LOADS = ["climate.living", "select.bedroom", "switch.bathroom"]  # priority order
+NOON = datetime(2026, 12, 3, 12, 0, tzinfo=PARIS)
+SUBSCRIBED = 6000
+
+
+def view(
+    period: P = P.HP_BLUE,
+    power: int | None = 1000,
+    overload: bool = False,
+    today: TempoColor | None = TempoColor.BLUE,
+    tomorrow: TempoColor | None = TempoColor.UNKNOWN,
+) -> MeterView:
+    return MeterView(period, overload, power, SUBSCRIBED, today, tomorrow)
+
+
+def policy() -> SheddingPolicy:
+    return SheddingPolicy(LOADS, PolicySettings())
+
+
+@pytest.mark.parametrize(
+    ("period", "mode", "reason"),
+    [
+        (P.HP_RED, Mode.AUTO, ShedReason.RED_PEAK),
+        (P.HP_RED, Mode.HEAT, ShedReason.RED_PEAK),
+        (P.HP_WHITE, Mode.AUTO, ShedReason.WHITE_PEAK),
+        (P.HP_WHITE, Mode.HEAT, None),
+        (P.HP_BLUE, Mode.AUTO, None),
+        (P.HC_RED, Mode.AUTO, None),
+        (P.HC_WHITE, Mode.AUTO, None),
+        (P.PEAK, Mode.AUTO, None),
+        (P.BASE, Mode.AUTO, None),
+        (P.EJP_PEAK, Mode.AUTO, None),
+        (None, Mode.AUTO, None),
+    ],
+)
+def test_tariff_table(period: P | None, mode: Mode, reason: ShedReason | None) -> None:
+    assert tariff_reason(period, mode) is reason
+    rules = policy()
+    rules.observe(view(period=period or P.UNKNOWN), 0.0, NOON)
+    decision = rules.evaluate(0.0, NOON, mode)
+    if reason is None:
+        assert decision.shed == ()
+        assert decision.heating
+        assert decision.reason is ShedReason.NONE
+    else:
+        assert decision.shed == tuple(LOADS)
+        assert not decision.heating
+        assert decision.reason is reason
+
+
+def test_heat_cannot_be_set_on_a_red_peak() -> None:
+    assert not can_cancel(P.HP_RED)
+    assert can_cancel(P.HP_WHITE)
+    assert can_cancel(P.HC_RED)
+
+
+def test_overload_sheds_lowest_priority_first_one_every_five_seconds() -> None:
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)  # 92 % of 6 kVA
+    decision = rules.evaluate(0.0, NOON, Mode.AUTO)
+    assert decision.shed == ("switch.bathroom",)
+    assert decision.reason is ShedReason.OVERLOAD
+    assert decision.next_check == pytest.approx(5.0)
+    rules.observe(view(power=5500), 2.0, NOON)
+    assert rules.evaluate(2.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(5.0, NOON, Mode.AUTO).shed == (
+        "select.bedroom",
+        "switch.bathroom",
+    )
+    rules.observe(view(power=5500), 10.0, NOON)
+    assert rules.evaluate(10.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+    assert rules.evaluate(15.0, NOON, Mode.AUTO).next_check is None  # nothing left
+
+
+@pytest.mark.parametrize("signal", ["adps", "power"])
+def test_overload_signals(signal: str) -> None:
+    rules = policy()
+    if signal == "adps":
+        rules.observe(view(power=3000, overload=True), 0.0, NOON)
+    else:
+        rules.observe(view(power=5400), 0.0, NOON)  # exactly 90 %
+    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+
+
+def test_restore_waits_for_delay_threshold_and_fresh_frames() -> None:
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)
+    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.observe(view(power=5500), 5.0, NOON)
+    rules.evaluate(5.0, NOON, Mode.AUTO)  # two loads shed, last at 5 s
+    # Power between the thresholds: nothing comes back, ever.
+    rules.observe(view(power=5000), 400.0, NOON)
+    assert len(rules.evaluate(400.0, NOON, Mode.AUTO).shed) == 2
+    # Below 80 % but before the restore delay (300 s after the last shed).
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)
+    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.observe(view(power=5500), 5.0, NOON)
+    rules.evaluate(5.0, NOON, Mode.AUTO)
+    rules.observe(view(power=2000), 200.0, NOON)
+    decision = rules.evaluate(200.0, NOON, Mode.AUTO)
+    assert decision.shed == ("select.bedroom", "switch.bathroom")
+    assert decision.next_check == pytest.approx(305.0)
+    # After the delay: one load, the highest priority one.
+    rules.observe(view(power=2000), 305.0, NOON)
+    assert rules.evaluate(305.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    # No fresh frame since: the next one waits.
+    assert rules.evaluate(308.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    # A frame that left the meter 5 s after the restore confirms the headroom.
+    rules.observe(view(power=3000), 311.0, NOON)
+    decision = rules.evaluate(311.0, NOON, Mode.AUTO)
+    assert decision.shed == ()
+    assert decision.reason is ShedReason.NONE
+
+
+def test_restore_is_cancelled_by_a_new_overload() -> None:
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)
+    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.observe(view(power=1000), 300.0, NOON)
+    assert rules.evaluate(300.0, NOON, Mode.AUTO).shed == ()
+    rules.observe(view(power=5600), 301.0, NOON)
+    assert rules.evaluate(301.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+
+
+def test_missing_power_is_never_zero() -> None:
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)
+    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.observe(view(power=None), 400.0, NOON)
+    assert rules.evaluate(400.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+
+
+def test_overload_on_a_red_peak_keeps_loads_after_the_peak() -> None:
+    rules = policy()
+    rules.observe(view(period=P.HP_RED, power=5500), 0.0, NOON)
+    decision = rules.evaluate(0.0, NOON, Mode.AUTO)
+    assert decision.shed == tuple(LOADS)
+    assert decision.reasons == {ShedReason.RED_PEAK, ShedReason.OVERLOAD}
+    assert decision.reason is ShedReason.RED_PEAK
+    # Already-shed loads join the overload list at once.
+    assert rules.overload_shed == list(reversed(LOADS))
+    rules.observe(view(period=P.HC_RED, power=5500), 1.0, NOON)
+    assert rules.evaluate(1.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+
+
+def test_data_loss_continues_tempo_from_the_clock_for_48_hours() -> None:
+    rules = policy()
+    evening = datetime(2026, 12, 3, 21, 0, tzinfo=PARIS)
+    rules.observe(
+        view(period=P.HP_RED, today=TempoColor.RED, tomorrow=TempoColor.WHITE),
+        0.0,
+        evening,
+    )
+    assert rules.evaluate(0.0, evening, Mode.AUTO).period_source is PeriodSource.METER
+    # Silent for 11 s: still a red peak, from the clock.
+    later = evening + timedelta(seconds=11)
+    decision = rules.evaluate(11.0, later, Mode.AUTO)
+    assert decision.data_lost
+    assert decision.period_source is PeriodSource.CLOCK
+    assert decision.period is P.HP_RED
+    assert decision.shed == tuple(LOADS)
+    assert decision.next_boundary == datetime(2026, 12, 3, 22, 0, tzinfo=PARIS)
+    # 22:00: red off-peak; 06:00 next day: the announced white day.
+    assert (
+        rules.evaluate(3601.0, evening + timedelta(hours=1, seconds=1), Mode.AUTO).shed
+        == ()
+    )
+    white = rules.evaluate(
+        9 * 3600.0 + 1, evening + timedelta(hours=9, seconds=1), Mode.AUTO
+    )
+    assert white.period is P.HP_WHITE
+    assert white.shed == tuple(LOADS)
+    assert (
+        rules.evaluate(
+            9 * 3600.0 + 1, evening + timedelta(hours=9, seconds=1), Mode.HEAT
+        ).shed
+        == ()
+    )
+    # After 48 h: stopped, heating allowed, and the decision says why.
+    expired = rules.evaluate(48 * 3600.0 + 1, evening + timedelta(hours=48), Mode.AUTO)
+    assert expired.period_source is PeriodSource.NONE
+    assert expired.fallback_expired
+    assert expired.shed == ()
+
+
+def test_data_loss_holds_overload_loads_15_minutes_then_restores_one_by_one() -> None:
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)
+    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.observe(view(power=5500), 5.0, NOON)
+    rules.evaluate(5.0, NOON, Mode.AUTO)
+    assert len(rules.overload_shed) == 2
+    # Meter silent from 5 s on.
+    decision = rules.evaluate(600.0, NOON, Mode.AUTO)
+    assert decision.data_lost
+    assert len(decision.shed) == 2
+    assert decision.next_check == pytest.approx(905.0)
+    assert rules.evaluate(905.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(930.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(965.0, NOON, Mode.AUTO).shed == ()
+
+
+def test_data_returning_resumes_normal_staging() -> None:
+    rules = policy()
+    rules.observe(view(power=5500), 0.0, NOON)
+    rules.evaluate(0.0, NOON, Mode.AUTO)
+    assert rules.evaluate(60.0, NOON, Mode.AUTO).data_lost
+    rules.observe(view(power=5500), 61.0, NOON)
+    decision = rules.evaluate(61.0, NOON, Mode.AUTO)
+    assert not decision.data_lost
+    assert decision.shed == ("select.bedroom", "switch.bathroom")
+
+
+def test_never_heard_meter_sheds_nothing() -> None:
+    decision = policy().evaluate(0.0, NOON, Mode.AUTO)
+    assert decision.data_lost
+    assert decision.period_source is PeriodSource.NONE
+    assert not decision.fallback_expired
+    assert decision.shed == ()
+
+
+def test_restart_resumes_overload_shedding() -> None:
+    rules = policy()
+    rules.restore_overload_state(["switch.bathroom", "switch.gone"], 100.0)
+    assert rules.overload_shed == ["switch.bathroom"]
+    rules.observe(view(power=1000), 101.0, NOON)
+    assert rules.evaluate(101.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    rules.observe(view(power=1000), 400.0, NOON)
+    assert rules.evaluate(400.0, NOON, Mode.AUTO).shed == ()
+
+
+def test_colours_survive_a_frame_without_them() -> None:
+    rules = policy()
+    rules.observe(view(today=TempoColor.RED, tomorrow=TempoColor.RED), 0.0, NOON)
+    rules.observe(view(today=None, tomorrow=None), 1.0, NOON)
+    assert rules.last_view is not None
+    assert rules.last_view.today is TempoColor.RED
