@@ -302,8 +302,11 @@ class SheddingCoordinator:
             self.store.overload_shed = list(self.policy.overload_shed)
             self.store.save()
         self._schedule_timers(decision, mono)
-        self._update_repair(decision)
-        self._schedule_apply()
+        if previous is None or previous.fallback_expired != decision.fallback_expired:
+            self._update_repair(decision)
+        pending = set(decision.shed) - self._unsheddable != set(self.store.captures)
+        if pending or previous is None or previous.shed != decision.shed:
+            self._schedule_apply()
         changed = previous is None or (
             previous.shed,
             previous.reasons,
