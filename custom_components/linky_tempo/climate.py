@@ -26,6 +26,7 @@ from homeassistant.const import (
     UnitOfTemperature,
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.restore_state import RestoreEntity
@@ -117,13 +118,25 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     @override
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
         """AUTO resumes automatic shedding; HEAT cancels it until the peak ends."""
-        await self.shedding.async_set_mode(
-            Mode.HEAT if hvac_mode == HVACMode.HEAT else Mode.AUTO
-        )
+        await self._set_mode(Mode.HEAT if hvac_mode == HVACMode.HEAT else Mode.AUTO)
 
     async def async_cancel_shedding(self, until: datetime | None = None) -> None:
         """Action linky_tempo.cancel_shedding."""
-        await self.shedding.async_set_mode(Mode.HEAT, until)
+        await self._set_mode(Mode.HEAT, until)
+
+    async def _set_mode(self, mode: Mode, until: datetime | None = None) -> None:
+        try:
+            await self.shedding.async_set_mode(mode, until)
+        except ServiceValidationError:
+            # Write the unchanged state anyway: a client that showed the
+            # refused mode (Apple Home through HomeKit Bridge before HA
+            # 2026.10) is told the mode it really is in.
+            self._attr_force_update = True
+            try:
+                self.async_write_ha_state()
+            finally:
+                self._attr_force_update = False
+            raise
 
     async def async_resume_auto(self) -> None:
         """Action linky_tempo.resume_auto."""
