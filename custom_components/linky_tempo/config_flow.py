@@ -129,13 +129,21 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
     def _entry_data(self, port: str, mode: str, result: ProbeResult) -> dict[str, str]:
         return {CONF_PORT: port, CONF_MODE: mode, CONF_DETECTED_MODE: str(result.mode)}
 
+    async def _stable_port(self, port: str) -> str:
+        """Prefer the /dev/serial/by-id/ name of a local serial device."""
+        port = port.strip()
+        if "://" in port:
+            return port
+        return await self.hass.async_add_executor_job(usb.get_serial_by_id, port)
+
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the port and find the meter on it."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            port, mode = user_input[CONF_PORT].strip(), user_input[CONF_MODE]
+            port = await self._stable_port(user_input[CONF_PORT])
+            mode = user_input[CONF_MODE]
             if (result := await self._probe(port, mode, errors)) is not None:
                 return await self._async_create(port, mode, result)
         return self.async_show_form(
@@ -202,7 +210,8 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            port, mode = user_input[CONF_PORT].strip(), user_input[CONF_MODE]
+            port = await self._stable_port(user_input[CONF_PORT])
+            mode = user_input[CONF_MODE]
             if (result := await self._probe(port, mode, errors)) is not None:
                 await self.async_set_unique_id(read_meter(result.frame).meter_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_meter")

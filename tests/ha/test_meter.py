@@ -17,8 +17,20 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
-from tests.feeds import HISTORIC_CAPTURE, PtyMeter, Streamer, TcpMeter, tempo_historic
+from custom_components.linky_tempo.const import (
+    CONF_ENERGY_INTERVAL,
+    CONF_MODE,
+    CONF_PORT,
+    DOMAIN,
+)
+from tests.feeds import (
+    HISTORIC_CAPTURE,
+    STANDARD_CAPTURE,
+    PtyMeter,
+    Streamer,
+    TcpMeter,
+    tempo_historic,
+)
 
 METER_ID = "021861348497"
 
@@ -200,3 +212,83 @@ async def test_power_writes_are_rate_limited_but_thresholds_pass_at_once(
     pty_meter.write_now(tempo_historic(papp=5500))
     await _wait_state(hass, "sensor.linky_tempo_apparent_power", "5500", within=2)
     assert writes == ["5500"]
+
+
+async def test_unload_closes_the_port(hass: HomeAssistant, tcp_meter: TcpMeter) -> None:
+    entry = await _setup(hass, tcp_meter.url)
+    await asyncio.wait_for(tcp_meter.connected.wait(), 5)
+    (writer,) = tcp_meter.writers
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    # The server's side of the connection sees it closed.
+    async with asyncio.timeout(5):
+        while not writer.transport.is_closing():
+            await tcp_meter.send(b"\x02")
+            await asyncio.sleep(0.05)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_energy_is_written_at_most_once_per_interval_and_the_last_value_lands(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    """Interval 5 s here (the option; 60 s by default)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
+        options={CONF_ENERGY_INTERVAL: 5},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    entity_id = "sensor.linky_tempo_energy_off_peak_blue_day"
+    pty_meter.write_now(tempo_historic(index=18_328_856) * 2)
+    await _wait_state(hass, entity_id, "18328.856")
+    for index in (18_328_857, 18_328_858):
+        pty_meter.write_now(tempo_historic(index=index))
+        await asyncio.sleep(0.2)
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == "18328.856"
+    # At the end of the interval the latest index is written.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
+    await hass.async_block_till_done()
+    assert hass.states.get(entity_id).state == "18328.858"
+
+
+async def test_a_glitched_index_never_reaches_the_energy_dashboard(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    entry = await _setup(hass, str(pty_meter.path))
+    entity_id = "sensor.linky_tempo_energy_off_peak_blue_day"
+    pty_meter.write_now(tempo_historic(index=18_328_856) * 2)
+    await _wait_state(hass, entity_id, "18328.856")
+    # A digit flipped in the index (with a valid checksum): +900 kWh in a second.
+    pty_meter.write_now(tempo_historic(index=19_228_856, papp=3000) * 2)
+    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "3000")
+    assert hass.states.get(entity_id).state == "18328.856"
+    assert entry.runtime_data.meter.glitches.rejected >= 1
+
+
+async def test_a_real_three_phase_standard_meter_over_tcp(
+    hass: HomeAssistant, tcp_meter: TcpMeter
+) -> None:
+    """The lains capture: Linky tri, standard mode, Tempo, white day, 23:08."""
+    await _setup(hass, tcp_meter.url, mode="auto")
+    await asyncio.wait_for(tcp_meter.connected.wait(), 5)
+    await tcp_meter.send(STANDARD_CAPTURE.read_bytes())
+    await _wait_state(hass, "sensor.linky_tempo_tariff_period", "hc_white")
+    assert hass.states.get("sensor.linky_tempo_today_s_colour").state == "white"
+    assert hass.states.get("sensor.linky_tempo_tomorrow_s_colour").state == "blue"
+    registry = er.async_get(hass)
+    meter_id = "021861348497"
+    for key in ("voltage", "voltage_l3", "apparent_power_l2", "current_l1", "cut_off"):
+        entity = registry.async_get_entity_id("sensor", DOMAIN, f"{meter_id}_{key}")
+        assert entity is not None, key
+        assert (
+            registry.async_get(entity).disabled_by
+            is er.RegistryEntryDisabler.INTEGRATION
+        )
+    for period in ("hc_blue", "hp_blue", "hc_white", "hp_white", "hc_red", "hp_red"):
+        assert registry.async_get_entity_id(
+            "sensor", DOMAIN, f"{meter_id}_energy_{period}"
+        )
+    assert float(hass.states.get("sensor.linky_tempo_total_consumption").state) > 0

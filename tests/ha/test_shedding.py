@@ -67,7 +67,9 @@ async def loads(hass: HomeAssistant) -> None:
                 "zone": {
                     "options": ["comfort", "eco", "frost_protection", "off"],
                     "initial": "comfort",
-                }
+                },
+                # Not a heater: no frost protection or off option.
+                "fan": {"options": ["low", "high"], "initial": "high"},
             }
         },
     )
@@ -442,3 +444,69 @@ async def test_adps_on_the_line_calls_the_first_load_before_the_frame_ends(
     assert calls == [RADIATOR]
     # The frame is not finished: its PAPP never reached the entity.
     assert hass.states.get("sensor.linky_tempo_apparent_power").state == "2000"
+
+
+async def test_climate_preset_and_select_off_shed_options(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    """Options: thermostats go to a preset, pilot-wire zones to "off" (arrêt)."""
+    await _setup(hass, pty_meter, {"climate_preset": "away", "select_action": "off"})
+    async with Streamer(pty_meter, tempo_historic(period="HPJR")) as meter:
+        await _wait(hass, ZONE, "off")
+        async with asyncio.timeout(5):
+            while hass.states.get(OFFICE).attributes.get("preset_mode") != "away":
+                await asyncio.sleep(0.05)
+        assert hass.states.get(OFFICE).state == "heat"
+        meter.frame = tempo_historic(period="HCJR")
+        await _wait(hass, ZONE, "comfort")
+        async with asyncio.timeout(5):
+            while hass.states.get(OFFICE).attributes.get("preset_mode") != "none":
+                await asyncio.sleep(0.05)
+        assert hass.states.get(OFFICE).attributes["temperature"] == 19.5
+
+
+async def test_a_select_without_a_frost_option_is_left_alone(
+    hass: HomeAssistant,
+    loads: None,
+    pty_meter: PtyMeter,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fan = {"entity_id": "input_select.fan", "priority": 4}
+    await _setup(hass, pty_meter, {CONF_LOADS: [*LOADS, fan]})
+    async with Streamer(pty_meter, tempo_historic(period="HPJR")):
+        await _wait(hass, RADIATOR, "off")
+        await _wait(hass, OFFICE, "off")
+    assert hass.states.get("input_select.fan").state == "high"
+    assert "input_select.fan offers no frost protection or off option" in caplog.text
+
+
+async def test_silent_meter_for_too_long_stops_tempo_shedding_with_a_repair(
+    hass: HomeAssistant, white_peak: Streamer, pty_meter: PtyMeter
+) -> None:
+    from homeassistant.helpers import issue_registry as ir
+
+    from custom_components.linky_tempo.policy import PolicySettings
+
+    await _wait(hass, RADIATOR, "off")
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    # 48 h compressed to half a second for this test.
+    entry.runtime_data.shedding.policy.settings = PolicySettings(clock_fallback=0.5)
+    pty_meter.unplug()
+    await asyncio.sleep(0.6)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+    await hass.async_block_till_done()
+    await _wait(hass, RADIATOR, "on")
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"clock_fallback_expired_{entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "clock_fallback_expired"
+    # The meter is back: the repair goes away and shedding resumes.
+    pty_meter.plug()
+    await _wait(hass, RADIATOR, "off", within=15)
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"clock_fallback_expired_{entry.entry_id}"
+        )
+        is None
+    )
