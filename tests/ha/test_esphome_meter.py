@@ -18,9 +18,17 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
 from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.feeds import tempo_historic
-from tests.ha.esphome_fixtures import esphome_hass_url
+from tests.ha.waiting import wait_state
 
 pytest_plugins = ("tests.ha.esphome_fixtures",)
+
+
+def esphome_hass_url(entry_id: str) -> str:
+    """The URL Home Assistant lists for the peer's serial proxy port."""
+    from homeassistant.components.esphome.serial_proxy import build_url
+
+    return str(build_url(entry_id, "Linky TIC"))
+
 
 METER_ID = "021861348497"
 
@@ -29,14 +37,6 @@ async def _stream(peer: EsphomeSerialProxyPeer, stop: asyncio.Event, papp: int) 
     while not stop.is_set():
         await peer.send(tempo_historic(papp=papp))
         await asyncio.sleep(0.1)
-
-
-async def _wait(
-    hass: HomeAssistant, entity_id: str, expected: str, within: float = 10
-) -> None:
-    async with asyncio.timeout(within):
-        while (state := hass.states.get(entity_id)) is None or state.state != expected:
-            await asyncio.sleep(0.05)
 
 
 async def _run_meter(
@@ -55,7 +55,7 @@ async def _run_meter(
     stop = asyncio.Event()
     sender = asyncio.create_task(_stream(peer, stop, 2840))
     try:
-        await _wait(hass, "sensor.linky_tempo_apparent_power", "2840")
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
         assert hass.states.get("sensor.linky_tempo_tariff_period").state == "hc_blue"
     finally:
         stop.set()
@@ -83,7 +83,7 @@ async def test_esphome_proxy_restart_is_survived(hass: HomeAssistant) -> None:
         await peer.wait_client()
         stop = asyncio.Event()
         sender = asyncio.create_task(_stream(peer, stop, 1000))
-        await _wait(hass, "sensor.linky_tempo_apparent_power", "1000")
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
         stop.set()
         await sender
         await peer.stop()
@@ -95,7 +95,7 @@ async def test_esphome_proxy_restart_is_survived(hass: HomeAssistant) -> None:
         stop = asyncio.Event()
         sender = asyncio.create_task(_stream(peer, stop, 1500))
         try:
-            await _wait(hass, "sensor.linky_tempo_apparent_power", "1500")
+            await wait_state(hass, "sensor.linky_tempo_apparent_power", "1500")
         finally:
             stop.set()
             await sender

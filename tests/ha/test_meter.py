@@ -31,6 +31,7 @@ from tests.feeds import (
     TcpMeter,
     tempo_historic,
 )
+from tests.ha.waiting import wait_state
 
 METER_ID = "021861348497"
 
@@ -42,14 +43,6 @@ def _entry(port: str, mode: str = "historic") -> MockConfigEntry:
         title=f"Linky {METER_ID}",
         data={CONF_PORT: port, CONF_MODE: mode},
     )
-
-
-async def _wait_state(
-    hass: HomeAssistant, entity_id: str, expected: str, within: float = 10
-) -> None:
-    async with asyncio.timeout(within):
-        while (state := hass.states.get(entity_id)) is None or state.state != expected:
-            await asyncio.sleep(0.05)
 
 
 async def _setup(
@@ -69,7 +62,7 @@ async def test_real_capture_on_a_pty_at_line_pace(
     """The pyteleinfo capture (Linky mono, historic, Tempo) at 1200 Bd pacing (×20)."""
     entry = await _setup(hass, str(pty_meter.path))
     await pty_meter.send(HISTORIC_CAPTURE.read_bytes())
-    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
     assert hass.states.get("sensor.linky_tempo_tariff_period").state == "hc_blue"
     assert hass.states.get("sensor.linky_tempo_today_s_colour").state == "blue"
     assert hass.states.get("sensor.linky_tempo_tomorrow_s_colour").state == "red"
@@ -100,7 +93,7 @@ async def test_unplug_and_replug(hass: HomeAssistant, pty_meter: PtyMeter) -> No
     """Unplugged: unavailable after 10 s; plugged back: values within 5 s."""
     await _setup(hass, str(pty_meter.path))
     async with Streamer(pty_meter, tempo_historic()) as meter:
-        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
         pty_meter.unplug()
         await asyncio.sleep(0.5)
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
@@ -113,7 +106,7 @@ async def test_unplug_and_replug(hass: HomeAssistant, pty_meter: PtyMeter) -> No
         meter.frame = tempo_historic(papp=1230)
         pty_meter.plug()
         plugged = asyncio.get_running_loop().time()
-        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1230", within=5)
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "1230", within=5)
         assert asyncio.get_running_loop().time() - plugged < 5
 
 
@@ -124,7 +117,7 @@ async def test_socket_url_and_dropped_connection(
     await _setup(hass, tcp_meter.url, mode="auto")
     await asyncio.wait_for(tcp_meter.connected.wait(), 5)
     await tcp_meter.send(tempo_historic(papp=1000) * 2)
-    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
 
     frame = tempo_historic(papp=9990)
     await tcp_meter.send(frame[: len(frame) // 2])
@@ -132,7 +125,7 @@ async def test_socket_url_and_dropped_connection(
     await asyncio.wait_for(tcp_meter.connected.wait(), 10)
     # The half frame was discarded with the connection: 9990 never shows.
     await tcp_meter.send(tempo_historic(papp=1500) * 2)
-    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1500")
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "1500")
     assert tcp_meter.connections == 2
 
 
@@ -141,15 +134,15 @@ async def test_overload_group_acts_before_the_frame_ends(
 ) -> None:
     await _setup(hass, str(pty_meter.path))
     pty_meter.write_now(tempo_historic() * 2)
-    await _wait_state(hass, "binary_sensor.linky_tempo_overload", "off")
+    await wait_state(hass, "binary_sensor.linky_tempo_overload", "off")
     frame = tempo_historic(adps=45, iinst=45)
     cut = frame.index(b"ADPS") + frame[frame.index(b"ADPS") :].index(b"\r") + 1
     pty_meter.write_now(frame[:cut])
-    await _wait_state(hass, "binary_sensor.linky_tempo_overload", "on", within=3)
+    await wait_state(hass, "binary_sensor.linky_tempo_overload", "on", within=3)
     # The rest of the frame has not been sent: PAPP is still the old value.
     assert hass.states.get("sensor.linky_tempo_apparent_power").state == "2840"
     pty_meter.write_now(frame[cut:] + tempo_historic())
-    await _wait_state(hass, "binary_sensor.linky_tempo_overload", "off")
+    await wait_state(hass, "binary_sensor.linky_tempo_overload", "off")
 
 
 async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
@@ -159,7 +152,7 @@ async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
     issue_id = f"meter_lost_{entry.entry_id}"
     registry = ir.async_get(hass)
     async with Streamer(pty_meter, tempo_historic()):
-        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
     # The adapter is unplugged (a pty cannot be reopened by serialx once it
     # was configured at 7E1: its second tcsetattr fails with EINVAL).
     pty_meter.unplug()
@@ -174,7 +167,7 @@ async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
     assert registry.async_get_issue(DOMAIN, issue_id) is not None
     pty_meter.plug()
     async with Streamer(pty_meter, tempo_historic()):
-        await _wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
     assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
@@ -196,7 +189,7 @@ async def test_power_writes_are_rate_limited_but_thresholds_pass_at_once(
     """Subscribed 30 A × 200 V = 6000 VA: 90 % = 5400 VA is written at once."""
     await _setup(hass, str(pty_meter.path))
     pty_meter.write_now(tempo_historic(papp=1000) * 2)
-    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "1000")
     writes: list[str] = []
     hass.bus.async_listen(
         "state_changed",
@@ -210,7 +203,7 @@ async def test_power_writes_are_rate_limited_but_thresholds_pass_at_once(
     await hass.async_block_till_done()
     assert writes == []  # held back by the 5 s interval
     pty_meter.write_now(tempo_historic(papp=5500))
-    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "5500", within=2)
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "5500", within=2)
     assert writes == ["5500"]
 
 
@@ -242,7 +235,7 @@ async def test_energy_is_written_at_most_once_per_interval_and_the_last_value_la
     assert await hass.config_entries.async_setup(entry.entry_id)
     entity_id = "sensor.linky_tempo_energy_off_peak_blue_day"
     pty_meter.write_now(tempo_historic(index=18_328_856) * 2)
-    await _wait_state(hass, entity_id, "18328.856")
+    await wait_state(hass, entity_id, "18328.856")
     for index in (18_328_857, 18_328_858):
         pty_meter.write_now(tempo_historic(index=index))
         await asyncio.sleep(0.2)
@@ -260,10 +253,10 @@ async def test_a_glitched_index_never_reaches_the_energy_dashboard(
     entry = await _setup(hass, str(pty_meter.path))
     entity_id = "sensor.linky_tempo_energy_off_peak_blue_day"
     pty_meter.write_now(tempo_historic(index=18_328_856) * 2)
-    await _wait_state(hass, entity_id, "18328.856")
+    await wait_state(hass, entity_id, "18328.856")
     # A digit flipped in the index (with a valid checksum): +900 kWh in a second.
     pty_meter.write_now(tempo_historic(index=19_228_856, papp=3000) * 2)
-    await _wait_state(hass, "sensor.linky_tempo_apparent_power", "3000")
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "3000")
     assert hass.states.get(entity_id).state == "18328.856"
     assert entry.runtime_data.meter.glitches.rejected >= 1
 
@@ -275,7 +268,7 @@ async def test_a_real_three_phase_standard_meter_over_tcp(
     await _setup(hass, tcp_meter.url, mode="auto")
     await asyncio.wait_for(tcp_meter.connected.wait(), 5)
     await tcp_meter.send(STANDARD_CAPTURE.read_bytes())
-    await _wait_state(hass, "sensor.linky_tempo_tariff_period", "hc_white")
+    await wait_state(hass, "sensor.linky_tempo_tariff_period", "hc_white")
     assert hass.states.get("sensor.linky_tempo_today_s_colour").state == "white"
     assert hass.states.get("sensor.linky_tempo_tomorrow_s_colour").state == "blue"
     registry = er.async_get(hass)

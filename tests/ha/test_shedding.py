@@ -32,6 +32,7 @@ from custom_components.linky_tempo.const import (
 )
 from custom_components.linky_tempo.tempo import peak_end_covering, tempo_now
 from tests.feeds import PtyMeter, Streamer, tempo_historic
+from tests.ha.waiting import wait_state
 
 METER_ID = "021861348497"
 CLIMATE = "climate.linky_tempo_heating"
@@ -97,14 +98,6 @@ async def loads(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
 
 
-async def _wait(
-    hass: HomeAssistant, entity_id: str, expected: str, within: float = 10
-) -> None:
-    async with asyncio.timeout(within):
-        while (state := hass.states.get(entity_id)) is None or state.state != expected:
-            await asyncio.sleep(0.05)
-
-
 async def _setup(
     hass: HomeAssistant, meter: PtyMeter, options: dict[str, Any] | None = None
 ) -> MockConfigEntry:
@@ -136,10 +129,10 @@ async def test_white_peak_sheds_every_kind_of_load_then_restores_exactly(
 ) -> None:
     started = async_capture_events(hass, EVENT_SHEDDING_STARTED)
     ended = async_capture_events(hass, EVENT_SHEDDING_ENDED)
-    await _wait(hass, RADIATOR, "off")
-    await _wait(hass, ZONE, "frost_protection")
-    await _wait(hass, OFFICE, "off")
-    await _wait(hass, "binary_sensor.linky_tempo_shedding", "on")
+    await wait_state(hass, RADIATOR, "off")
+    await wait_state(hass, ZONE, "frost_protection")
+    await wait_state(hass, OFFICE, "off")
+    await wait_state(hass, "binary_sensor.linky_tempo_shedding", "on")
     assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "white_peak"
     climate = hass.states.get(CLIMATE)
     assert climate.state == "auto"
@@ -152,12 +145,12 @@ async def test_white_peak_sheds_every_kind_of_load_then_restores_exactly(
 
     # 22:00: off-peak hours of the white day.
     white_peak.frame = tempo_historic(period="HCJW")
-    await _wait(hass, RADIATOR, "on")
-    await _wait(hass, ZONE, "comfort")
+    await wait_state(hass, RADIATOR, "on")
+    await wait_state(hass, ZONE, "comfort")
     office = hass.states.get(OFFICE)
     assert office.state == "heat"
     assert office.attributes["temperature"] == 19.5
-    await _wait(hass, "binary_sensor.linky_tempo_shedding", "off")
+    await wait_state(hass, "binary_sensor.linky_tempo_shedding", "off")
     assert hass.states.get(CLIMATE).attributes["hvac_action"] == "heating"
     assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "none"
     assert [event.data["reason"] for event in ended] == ["white_peak"]
@@ -166,7 +159,7 @@ async def test_white_peak_sheds_every_kind_of_load_then_restores_exactly(
 async def test_restores_come_one_at_a_time_highest_priority_first(
     hass: HomeAssistant, white_peak: Streamer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, RADIATOR, "off")
     monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 1.0)
     changes: list[str] = []
     hass.bus.async_listen(
@@ -178,7 +171,7 @@ async def test_restores_come_one_at_a_time_highest_priority_first(
     )
     start = asyncio.get_running_loop().time()
     white_peak.frame = tempo_historic(period="HPJB")
-    await _wait(hass, RADIATOR, "on")
+    await wait_state(hass, RADIATOR, "on")
     assert changes == [OFFICE, ZONE, RADIATOR]
     assert asyncio.get_running_loop().time() - start >= 2.0
 
@@ -186,16 +179,16 @@ async def test_restores_come_one_at_a_time_highest_priority_first(
 async def test_heat_cancels_white_peak_until_the_end_of_the_peak(
     hass: HomeAssistant, white_peak: Streamer
 ) -> None:
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, RADIATOR, "off")
     await hass.services.async_call(
         "climate",
         "set_hvac_mode",
         {"entity_id": CLIMATE, "hvac_mode": "heat"},
         blocking=True,
     )
-    await _wait(hass, RADIATOR, "on")
-    await _wait(hass, ZONE, "comfort")
-    await _wait(hass, OFFICE, "heat")
+    await wait_state(hass, RADIATOR, "on")
+    await wait_state(hass, ZONE, "comfort")
+    await wait_state(hass, OFFICE, "heat")
     climate = hass.states.get(CLIMATE)
     assert climate.state == "heat"
     assert climate.attributes["hvac_action"] == "heating"
@@ -204,8 +197,8 @@ async def test_heat_cancels_white_peak_until_the_end_of_the_peak(
     assert end.hour == 22
     # At the end of the peak period HEAT returns to AUTO by itself.
     async_fire_time_changed(hass, end + timedelta(seconds=1))
-    await _wait(hass, CLIMATE, "auto")
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, CLIMATE, "auto")
+    await wait_state(hass, RADIATOR, "off")
 
 
 async def test_heat_is_refused_on_a_red_peak(
@@ -213,7 +206,7 @@ async def test_heat_is_refused_on_a_red_peak(
 ) -> None:
     await _setup(hass, pty_meter)
     async with Streamer(pty_meter, tempo_historic(period="HPJR")):
-        await _wait(hass, RADIATOR, "off")
+        await wait_state(hass, RADIATOR, "off")
         with pytest.raises(ServiceValidationError) as error:
             await hass.services.async_call(
                 "climate",
@@ -234,19 +227,19 @@ async def test_heat_is_refused_on_a_red_peak(
 async def test_cancel_shedding_until_and_resume_auto(
     hass: HomeAssistant, white_peak: Streamer
 ) -> None:
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, RADIATOR, "off")
     until = dt_util.now() + timedelta(minutes=30)
     await hass.services.async_call(
         DOMAIN, "cancel_shedding", {"entity_id": CLIMATE, "until": until}, blocking=True
     )
-    await _wait(hass, RADIATOR, "on")
+    await wait_state(hass, RADIATOR, "on")
     end = dt_util.parse_datetime(hass.states.get(CLIMATE).attributes["override_end"])
     assert abs((end - until).total_seconds()) < 1
     await hass.services.async_call(
         DOMAIN, "resume_auto", {"entity_id": CLIMATE}, blocking=True
     )
-    await _wait(hass, CLIMATE, "auto")
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, CLIMATE, "auto")
+    await wait_state(hass, RADIATOR, "off")
     with pytest.raises(ServiceValidationError) as error:
         await hass.services.async_call(
             DOMAIN,
@@ -263,26 +256,26 @@ async def test_overload_sheds_by_priority_and_restores_after_the_delay(
     """ADPS: one more load every 5 s; then back one at a time below 80 %."""
     await _setup(hass, pty_meter, {CONF_RESTORE_DELAY: 1})
     async with Streamer(pty_meter, tempo_historic(period="HPJB", papp=2000)) as meter:
-        await _wait(hass, CLIMATE, "auto")
+        await wait_state(hass, CLIMATE, "auto")
         assert hass.states.get(RADIATOR).state == "on"
         meter.frame = tempo_historic(period="HPJB", papp=6200, iinst=31, adps=31)
-        await _wait(hass, RADIATOR, "off", within=3)
+        await wait_state(hass, RADIATOR, "off", within=3)
         assert hass.states.get(ZONE).state == "comfort"
         assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "overload"
-        await _wait(hass, ZONE, "frost_protection", within=8)
+        await wait_state(hass, ZONE, "frost_protection", within=8)
         assert hass.states.get(OFFICE).state == "heat"
         # Back under 80 % of 6 kVA: the zone (higher priority) first.
         meter.frame = tempo_historic(period="HPJB", papp=2000)
-        await _wait(hass, ZONE, "comfort", within=5)
+        await wait_state(hass, ZONE, "comfort", within=5)
         assert hass.states.get(RADIATOR).state == "off"
-        await _wait(hass, RADIATOR, "on", within=10)
-        await _wait(hass, "sensor.linky_tempo_shedding_reason", "none")
+        await wait_state(hass, RADIATOR, "on", within=10)
+        await wait_state(hass, "sensor.linky_tempo_shedding_reason", "none")
 
 
 async def test_a_shed_load_changed_by_hand_is_put_back(
     hass: HomeAssistant, white_peak: Streamer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await _wait(hass, ZONE, "frost_protection")
+    await wait_state(hass, ZONE, "frost_protection")
     caplog.set_level(logging.INFO)
     await hass.services.async_call(
         "input_select",
@@ -290,11 +283,11 @@ async def test_a_shed_load_changed_by_hand_is_put_back(
         {"entity_id": ZONE, "option": "comfort"},
         blocking=True,
     )
-    await _wait(hass, ZONE, "frost_protection")
+    await wait_state(hass, ZONE, "frost_protection")
     assert f"{ZONE} was changed while shed: shedding it again" in caplog.text
     # What comes back at the end is the state captured before shedding.
     white_peak.frame = tempo_historic(period="HCJW")
-    await _wait(hass, ZONE, "comfort")
+    await wait_state(hass, ZONE, "comfort")
 
 
 async def test_restart_in_the_middle_of_a_shed_restores_exactly(
@@ -303,8 +296,8 @@ async def test_restart_in_the_middle_of_a_shed_restores_exactly(
     """Captures written before a restart are read back and used to restore."""
     entry = await _setup(hass, pty_meter)
     async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
-        await _wait(hass, OFFICE, "off")
-        await _wait(hass, RADIATOR, "off")
+        await wait_state(hass, OFFICE, "off")
+        await wait_state(hass, RADIATOR, "off")
         # The delayed write reaches the store.
         async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
         await hass.async_block_till_done()
@@ -321,9 +314,9 @@ async def test_restart_in_the_middle_of_a_shed_restores_exactly(
         meter.frame = tempo_historic(period="HPJB")
         # Home Assistant starts again, on a blue day.
         assert await hass.config_entries.async_setup(entry.entry_id)
-        await _wait(hass, OFFICE, "heat")
-        await _wait(hass, ZONE, "comfort")
-        await _wait(hass, RADIATOR, "on")
+        await wait_state(hass, OFFICE, "heat")
+        await wait_state(hass, ZONE, "comfort")
+        await wait_state(hass, RADIATOR, "on")
         assert hass.states.get(OFFICE).attributes["temperature"] == 19.5
 
 
@@ -350,13 +343,13 @@ async def test_captures_from_before_a_restart_are_used(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     async with Streamer(pty_meter, tempo_historic(period="HCJB")):
-        await _wait(hass, ZONE, "eco")
+        await wait_state(hass, ZONE, "eco")
 
 
 async def test_meter_lost_keeps_tempo_shedding_from_the_clock(
     hass: HomeAssistant, white_peak: Streamer, pty_meter: PtyMeter
 ) -> None:
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, RADIATOR, "off")
     pty_meter.unplug()
     await asyncio.sleep(0.3)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
@@ -378,7 +371,7 @@ async def test_mode_and_override_end_survive_a_restart(
     )
     await _setup(hass, pty_meter)
     async with Streamer(pty_meter, tempo_historic(period="HPJW")):
-        await _wait(hass, CLIMATE, "heat")
+        await wait_state(hass, CLIMATE, "heat")
         assert hass.states.get(RADIATOR).state == "on"
         restored = dt_util.parse_datetime(
             hass.states.get(CLIMATE).attributes["override_end"]
@@ -395,15 +388,15 @@ async def test_an_expired_override_is_not_restored(
     )
     await _setup(hass, pty_meter)
     async with Streamer(pty_meter, tempo_historic(period="HPJW")):
-        await _wait(hass, RADIATOR, "off")
+        await wait_state(hass, RADIATOR, "off")
         assert hass.states.get(CLIMATE).state == "auto"
 
 
 async def test_removing_the_meter_gives_the_loads_back(
     hass: HomeAssistant, white_peak: Streamer
 ) -> None:
-    await _wait(hass, RADIATOR, "off")
-    await _wait(hass, OFFICE, "off")
+    await wait_state(hass, RADIATOR, "off")
+    await wait_state(hass, OFFICE, "off")
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
@@ -437,10 +430,10 @@ async def test_adps_on_the_line_calls_the_first_load_before_the_frame_ends(
     for _ in range(3):
         pty_meter.write_now(tempo_historic(period="HPJB", papp=2000))
         await asyncio.sleep(0.05)
-    await _wait(hass, "sensor.linky_tempo_apparent_power", "2000")
+    await wait_state(hass, "sensor.linky_tempo_apparent_power", "2000")
     frame = tempo_historic(period="HPJB", papp=6200, iinst=31, adps=31)
     pty_meter.write_now(frame[: frame.index(b"\r", frame.index(b"ADPS")) + 1])
-    await _wait(hass, RADIATOR, "off", within=2)
+    await wait_state(hass, RADIATOR, "off", within=2)
     assert calls == [RADIATOR]
     # The frame is not finished: its PAPP never reached the entity.
     assert hass.states.get("sensor.linky_tempo_apparent_power").state == "2000"
@@ -452,13 +445,13 @@ async def test_climate_preset_and_select_off_shed_options(
     """Options: thermostats go to a preset, pilot-wire zones to "off" (arrêt)."""
     await _setup(hass, pty_meter, {"climate_preset": "away", "select_action": "off"})
     async with Streamer(pty_meter, tempo_historic(period="HPJR")) as meter:
-        await _wait(hass, ZONE, "off")
+        await wait_state(hass, ZONE, "off")
         async with asyncio.timeout(5):
             while hass.states.get(OFFICE).attributes.get("preset_mode") != "away":
                 await asyncio.sleep(0.05)
         assert hass.states.get(OFFICE).state == "heat"
         meter.frame = tempo_historic(period="HCJR")
-        await _wait(hass, ZONE, "comfort")
+        await wait_state(hass, ZONE, "comfort")
         async with asyncio.timeout(5):
             while hass.states.get(OFFICE).attributes.get("preset_mode") != "none":
                 await asyncio.sleep(0.05)
@@ -474,8 +467,8 @@ async def test_a_select_without_a_frost_option_is_left_alone(
     fan = {"entity_id": "input_select.fan", "priority": 4}
     await _setup(hass, pty_meter, {CONF_LOADS: [*LOADS, fan]})
     async with Streamer(pty_meter, tempo_historic(period="HPJR")):
-        await _wait(hass, RADIATOR, "off")
-        await _wait(hass, OFFICE, "off")
+        await wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, OFFICE, "off")
     assert hass.states.get("input_select.fan").state == "high"
     assert "input_select.fan offers no frost protection or off option" in caplog.text
 
@@ -487,7 +480,7 @@ async def test_silent_meter_for_too_long_stops_tempo_shedding_with_a_repair(
 
     from custom_components.linky_tempo.policy import PolicySettings
 
-    await _wait(hass, RADIATOR, "off")
+    await wait_state(hass, RADIATOR, "off")
     entry = hass.config_entries.async_entries(DOMAIN)[0]
     # 48 h compressed to half a second for this test.
     entry.runtime_data.shedding.policy.settings = PolicySettings(clock_fallback=0.5)
@@ -495,7 +488,7 @@ async def test_silent_meter_for_too_long_stops_tempo_shedding_with_a_repair(
     await asyncio.sleep(0.6)
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await hass.async_block_till_done()
-    await _wait(hass, RADIATOR, "on")
+    await wait_state(hass, RADIATOR, "on")
     issue = ir.async_get(hass).async_get_issue(
         DOMAIN, f"clock_fallback_expired_{entry.entry_id}"
     )
@@ -503,7 +496,7 @@ async def test_silent_meter_for_too_long_stops_tempo_shedding_with_a_repair(
     assert issue.translation_key == "clock_fallback_expired"
     # The meter is back: the repair goes away and shedding resumes.
     pty_meter.plug()
-    await _wait(hass, RADIATOR, "off", within=15)
+    await wait_state(hass, RADIATOR, "off", within=15)
     assert (
         ir.async_get(hass).async_get_issue(
             DOMAIN, f"clock_fallback_expired_{entry.entry_id}"
