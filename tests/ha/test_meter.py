@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 import pytest
@@ -146,8 +147,9 @@ async def test_overload_group_acts_before_the_frame_ends(
 
 
 async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
-    hass: HomeAssistant, pty_meter: PtyMeter
+    hass: HomeAssistant, pty_meter: PtyMeter, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="custom_components.linky_tempo")
     entry = await _setup(hass, str(pty_meter.path))
     issue_id = f"meter_lost_{entry.entry_id}"
     registry = ir.async_get(hass)
@@ -169,6 +171,13 @@ async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
     async with Streamer(pty_meter, tempo_historic()):
         await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840")
     assert registry.async_get_issue(DOMAIN, issue_id) is None
+    # Logged once when lost and once when back, at info level, however long
+    # the outage and however many reconnection attempts.
+    lost = [r for r in caplog.records if "entities unavailable" in r.getMessage()]
+    back = [r for r in caplog.records if "is back" in r.getMessage()]
+    assert len(lost) == 1
+    assert len(back) == 1
+    assert {r.levelno for r in lost + back} == {logging.INFO}
 
 
 async def test_port_that_cannot_open_retries_setup(
