@@ -93,3 +93,53 @@ run_in_env() {
       bash -c "cd \"$repo\" && $cmd"
   ' _ "$CHROOT_DIR" "$REPO_ROOT" "$quoted"
 }
+
+# Home Assistant components the tests run for real (esphome brings the voice
+# ones along, homekit imports camera); their requirements are installed from
+# their manifests, so each pin gets the versions it ships.
+HA_COMPONENTS="usb esphome assist_pipeline conversation tts ffmpeg homekit camera"
+# Pinned by assist_pipeline but without a Python 3.14 wheel (building them
+# needs a C++ toolchain): their newest releases, which have wheels, are
+# installed instead. The tests never process voice audio.
+NO_WHEEL_PINS="pymicro-vad pyspeex-noise"
+
+# ensure_venv PIN: a virtual environment in the cache with Home Assistant's
+# test harness for that pin, the requirements of HA_COMPONENTS and ours, all
+# under Home Assistant's own package constraints (as a real install is).
+# It is rebuilt only when the interpreter or a requirement file changes.
+ensure_venv() {
+  local pin=$1
+  local dir="$CACHE_DIR/venv-ha-$pin"
+  local files=("$REPO_ROOT/requirements/ha-$pin.txt" "$REPO_ROOT/requirements/test.txt")
+  local stamp
+  stamp=$( { "${PYTHON:-python3}" -c 'import sys; print(sys.executable, sys.version)'; echo "$HA_COMPONENTS $NO_WHEEL_PINS"; cat "${files[@]}"; } \
+    | sha256sum | cut -c1-16)
+  if [ ! -f "$dir/.stamp" ] || [ "$(cat "$dir/.stamp")" != "$stamp" ]; then
+    log "Installing the Home Assistant $pin environment in $dir"
+    rm -rf "$dir"
+    "${PYTHON:-python3}" -m venv "$dir"
+    "$dir/bin/pip" install --quiet --upgrade pip >/dev/null
+    "$dir/bin/pip" install --quiet -r "${files[0]}"
+    local constraints
+    constraints=$("$dir/bin/python" -c 'import homeassistant, pathlib; print(pathlib.Path(homeassistant.__file__).parent / "package_constraints.txt")')
+    local component_requirements
+    # shellcheck disable=SC2086
+    component_requirements=$(NO_WHEEL_PINS="$NO_WHEEL_PINS" "$dir/bin/python" - $HA_COMPONENTS <<'PY'
+import json, os, pathlib, sys
+import homeassistant.components as components
+root = pathlib.Path(components.__path__[0])
+skip = os.environ["NO_WHEEL_PINS"].split()
+for name in sys.argv[1:]:
+    for requirement in json.loads((root / name / "manifest.json").read_text()).get("requirements", []):
+        if requirement.partition("==")[0] not in skip:
+            print(requirement)
+PY
+)
+    # shellcheck disable=SC2086
+    "$dir/bin/pip" install --quiet -c "$constraints" -r "${files[1]}" $component_requirements
+    # shellcheck disable=SC2086
+    "$dir/bin/pip" install --quiet $NO_WHEEL_PINS
+    echo "$stamp" >"$dir/.stamp"
+  fi
+  echo "$dir"
+}

@@ -326,7 +326,16 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                 for index, entity_id in enumerate(entities)
             }
         )
-        return self.async_show_form(step_id="priorities", data_schema=schema)
+        names = []
+        for entity_id in entities:
+            state = self.hass.states.get(entity_id)
+            name = state.name if state is not None else entity_id
+            names.append(f"- {entity_id}: {name}")
+        return self.async_show_form(
+            step_id="priorities",
+            data_schema=schema,
+            description_placeholders={"loads": "\n".join(names)},
+        )
 
 
 def _number(minimum: int, maximum: int, unit: str | None) -> NumberSelector:

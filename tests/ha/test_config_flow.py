@@ -237,6 +237,9 @@ async def test_usb_discovery_of_a_configured_port_aborts(
 
 
 async def test_options_flow_loads_and_priorities(hass: HomeAssistant) -> None:
+    hass.states.async_set(
+        "switch.bathroom", "on", {"friendly_name": "Bathroom radiator"}
+    )
     entry = MockConfigEntry(
         domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/x"}
     )
@@ -266,6 +269,10 @@ async def test_options_flow_loads_and_priorities(hass: HomeAssistant) -> None:
         },
     )
     assert result["step_id"] == "priorities"
+    # The step lists the loads by name (field labels can only be entity ids).
+    assert result["description_placeholders"]["loads"] == (
+        "- switch.bathroom: Bathroom radiator\n- select.living_room: select.living_room"
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"switch.bathroom": 2, "select.living_room": 1}
     )
