@@ -86,7 +86,7 @@ class Screens:
         self.page.wait_for_timeout(400)  # let animations settle
         path = SHOTS / "tmp" / f"{self.count:02d}-{name}.png"
         self.page.screenshot(path=path)
-        if keep is not None:
+        if keep is not None and os.environ.get("LINKY_TEMPO_UPDATE_SCREENSHOTS"):
             (SHOTS / keep).write_bytes(path.read_bytes())
 
 

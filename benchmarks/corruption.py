@@ -1,0 +1,60 @@
+"""1 % random byte corruption over 10⁵ frames: what reaches Home Assistant.
+
+    python benchmarks/corruption.py [--frames 100000] [--rate 0.01]
+
+The simulated Linky Tempo meter (historic mode, the power changing on every
+frame) is sent through the coordinator's pure pipeline of
+tests/faults/test_corruption.py: `TicDecoder` → `read_meter` → the energy
+glitch filter, with each byte replaced by a random one with probability
+``--rate``. Counted, per frame the decoder completes:
+
+* values missing because their group failed its checksum (what bug 1 of
+  docs/benchmarks.md turns into "unknown" states and a shed load restored);
+* values present but wrong (a corruption that the 6-bit checksum let
+  through, e.g. two compensating changes in one group);
+* energy published backwards, or above what the meter really counted
+  (an Energy dashboard spike): these must be 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.faults import test_corruption  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=100_000)
+    parser.add_argument("--rate", type=float, default=0.01)
+    parser.add_argument("--seed", type=int, default=20260114)
+    args = parser.parse_args()
+    test_corruption.RATE = args.rate
+    began = time.perf_counter()
+    counts = test_corruption._pipeline_run(args.frames, args.seed)
+    seconds = time.perf_counter() - began
+    frames = counts["frames"]
+    print(
+        f"{args.frames} frames sent, {args.rate:.1%} of bytes replaced at random; "
+        f"{frames} complete frames decoded ({seconds:.0f} s)"
+    )
+    for key, label in (
+        ("missing_period", "frames without a period (PTEC group rejected)"),
+        ("wrong_period", "frames with a wrong period (passed the checksum)"),
+        ("wrong_power", "frames with a wrong apparent power (passed the checksum)"),
+        ("wrong_energy", "index values published that differ from the meter's"),
+        ("energy_backwards", "index values published lower than the previous one"),
+        ("energy_spike", "index values published above what the meter counted"),
+    ):
+        share = counts[key] / max(frames, 1)
+        print(f"  {label:58} {counts[key]:7d}  ({share:.2e}/frame)")
+
+
+if __name__ == "__main__":
+    main()

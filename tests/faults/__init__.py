@@ -1,0 +1,1 @@
+"""Fault injection: the real stack under corruption, outages, restarts, switches."""
