@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -227,10 +226,12 @@ class _Coordinator:
     last_frame: Frame | None = None
     meter_lost: bool = False
     updates: int = 0
+    _carried: dict[str, int] = field(default_factory=dict)
 
     _on_frame = MeterCoordinator._on_frame
     _on_group = MeterCoordinator._on_group
     _vet = MeterCoordinator._vet
+    _fill_rejected = MeterCoordinator._fill_rejected
 
     def async_set_updated_data(self, data: MeterData) -> None:
         self.data = data
@@ -491,13 +492,6 @@ def test_any_policy_input_sequence(steps: list[tuple[Any, ...]]) -> None:
     run_policy(steps)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (docs/benchmarks.md, 'Bugs found' 2): after restore_overload_state, "
-        "evaluate() before any observe() hits `assert self.last_frame is not None`"
-    ),
-)
 @FAST
 @given(policy_steps, st.lists(st.sampled_from(LOADS), unique=True, min_size=1))
 def test_any_policy_input_sequence_after_a_restart(

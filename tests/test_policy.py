@@ -259,3 +259,37 @@ def test_colours_survive_a_frame_without_them() -> None:
     rules.observe(view(today=None, tomorrow=None), 1.0, NOON)
     assert rules.last_view is not None
     assert rules.last_view.today is TempoColor.RED
+
+
+def test_a_frame_without_period_keeps_the_last_one() -> None:
+    """A PTEC lost to noise is not "no peak": shed loads stay shed."""
+    rules = policy()
+    rules.observe(view(period=P.HP_WHITE), 0.0, NOON)
+    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+    rules.observe(MeterView(None, False, 1000, SUBSCRIBED), 1.0, NOON)
+    assert rules.evaluate(1.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+
+
+def test_resume_after_a_restart_goes_on_from_the_last_frame() -> None:
+    """Before the first frame, the saved period and colours drive the clock."""
+    rules = policy()
+    seen = NOON - timedelta(minutes=5)
+    rules.resume(
+        view(period=P.HP_WHITE, today=TempoColor.WHITE, tomorrow=TempoColor.BLUE),
+        -300.0,
+        seen,
+    )
+    decision = rules.evaluate(0.0, NOON, Mode.AUTO)
+    assert decision.period_source is PeriodSource.CLOCK
+    assert decision.period is P.HP_WHITE
+    assert decision.shed == tuple(LOADS)
+
+
+def test_overload_loads_after_a_restart_without_any_frame() -> None:
+    """No frame since the restart: the blind hold counts from the restart."""
+    rules = policy()
+    rules.restore_overload_state(["switch.bathroom"], 100.0)
+    decision = rules.evaluate(101.0, NOON, Mode.AUTO)
+    assert decision.shed == ("switch.bathroom",)
+    assert decision.next_check == pytest.approx(1000.0)
+    assert rules.evaluate(1000.0, NOON, Mode.AUTO).shed == ()

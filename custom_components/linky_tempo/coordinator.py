@@ -38,6 +38,7 @@ from .const import (
 from .glitch_filter import EnergyGlitchFilter
 from .link import TicLink, redact_url
 from .tic import (
+    SHORT_FRAME_LABELS,
     Frame,
     Group,
     MeterState,
@@ -49,6 +50,11 @@ from .tic import (
 
 if TYPE_CHECKING:
     from .shedding import SheddingCoordinator
+
+# Present only while an overload or a peak notice lasts ([54E] §6.1):
+# never carried over from one frame to the next.
+_TRANSIENT_LABELS: Final = frozenset({"ADPS", "ADIR1", "ADIR2", "ADIR3", "PEJP"})
+CARRY_FRAMES: Final = 3
 
 # Enedis-NOI-CPT_54E §9.4.1: no correct frame for 10 s is a receiver error.
 STALE_AFTER: Final = timedelta(seconds=10)
@@ -112,6 +118,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         )
         self.glitches = EnergyGlitchFilter()
         self.last_frame: Frame | None = None
+        self._carried: dict[str, int] = {}
         self.meter_lost = False
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._unsub_repair: CALLBACK_TYPE | None = None
@@ -157,6 +164,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     @callback
     def _on_frame(self, frame: Frame) -> None:
         """Read a complete frame and publish it."""
+        frame = self._fill_rejected(frame)
         self.last_frame = frame
         reading = read_meter(frame)
         previous = self.data
@@ -181,6 +189,44 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
                 self._unsub_repair = None
             ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id)
 
+    def _fill_rejected(self, frame: Frame) -> Frame:
+        """Give groups missing from a frame their value from the last frame.
+
+        A group lost to line noise (dropped by its checksum, or mangled into
+        another label that still passes the 6-bit checksum) must not read as
+        "no tariff period" (shed loads would come back for a frame) nor as a
+        missing index. A label is carried over for at most `CARRY_FRAMES`
+        consecutive frames, so one the meter really stopped sending goes
+        away; the overload groups are transient by nature and never carried.
+        """
+        last = self.last_frame
+        if last is None or last.mode is not frame.mode:
+            self._carried.clear()
+            return frame
+        if frame.values.keys() <= SHORT_FRAME_LABELS:
+            # A three-phase short frame: read as such (see _on_frame).
+            return frame
+        missing = [
+            label
+            for label in last.values
+            if label not in frame.values and label not in _TRANSIENT_LABELS
+        ]
+        carried = {
+            label: self._carried.get(label, 0) + 1
+            for label in missing
+            if self._carried.get(label, 0) < CARRY_FRAMES
+        }
+        self._carried = carried
+        if not carried:
+            return frame
+        values = dict(frame.values)
+        timestamps = dict(frame.timestamps)
+        for label in carried:
+            values[label] = last.values[label]
+            if label in last.timestamps:
+                timestamps[label] = last.timestamps[label]
+        return replace(frame, values=values, timestamps=timestamps)
+
     def _vet(self, reading: MeterState, previous: MeterData | None) -> MeterData:
         """Pass the energy indexes through the glitch filter."""
         now = time.monotonic()
@@ -203,6 +249,15 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
             energy = dict(previous.energy)
             total = previous.energy_total
             injected = previous.injected_energy
+        elif previous is not None:
+            # An index whose value was unreadable keeps its last value: the
+            # Energy dashboard never sees an index vanish for one frame.
+            for period, value in previous.energy.items():
+                energy.setdefault(period, value)
+            if total is None:
+                total = previous.energy_total
+            if injected is None:
+                injected = previous.injected_energy
         return MeterData(
             state=reading,
             received=dt_util.utcnow(),

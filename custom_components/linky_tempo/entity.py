@@ -6,10 +6,10 @@ is written (`WriteRate`):
 
 - ``ON_CHANGE``: as soon as the value changes (enums, binary states);
 - ``POWER``: at most once per configurable interval (default 5 s), except that
-  crossing the overload thresholds, or the overload flag changing, is written
-  at once;
+  crossing the shed threshold (90 % of the subscribed power by default), or
+  the overload flag changing, is written at once;
 - ``ENERGY``: when the index changes, at most once per interval (default 60 s);
-- ``DIAGNOSTIC``: at most once a minute.
+- ``MINUTE``: at most once a minute (currents, link diagnostics).
 
 A change held back by the interval is written when the interval ends, so the
 latest value always lands.
@@ -34,11 +34,9 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import (
     CONF_ENERGY_INTERVAL,
     CONF_POWER_INTERVAL,
-    CONF_RESTORE_THRESHOLD,
     CONF_SHED_THRESHOLD,
     DEFAULT_ENERGY_INTERVAL,
     DEFAULT_POWER_INTERVAL,
-    DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SHED_THRESHOLD,
     DOMAIN,
 )
@@ -47,7 +45,7 @@ from .coordinator import MeterCoordinator, MeterData
 if TYPE_CHECKING:
     from .shedding import SheddingCoordinator
 
-DIAGNOSTIC_INTERVAL = 60.0
+MINUTE_INTERVAL = 60.0
 
 
 class WriteRate(StrEnum):
@@ -56,7 +54,7 @@ class WriteRate(StrEnum):
     ON_CHANGE = "on_change"
     POWER = "power"
     ENERGY = "energy"
-    DIAGNOSTIC = "diagnostic"
+    MINUTE = "minute"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +109,12 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
         return None if data is None else self.entity_description.value_fn(data)
 
     def _power_zone(self) -> int:
-        """Return 0 below the restore threshold, 1 between, 2 at or above shedding."""
+        """Return 1 at or above the shed threshold, else 0.
+
+        Only that crossing is written at once: the restore threshold is where
+        a house spends much of its time, and writing every crossing of it
+        would double the recorder's load for nothing an automation needs.
+        """
         data = self.coordinator.data
         if data is None:
             return 0
@@ -121,9 +124,7 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
             return 0
         options = self.coordinator.config_entry.options
         shed = options.get(CONF_SHED_THRESHOLD, DEFAULT_SHED_THRESHOLD) / 100
-        restore = options.get(CONF_RESTORE_THRESHOLD, DEFAULT_RESTORE_THRESHOLD) / 100
-        ratio = power / subscribed
-        return 2 if ratio >= shed else 1 if ratio >= restore else 0
+        return int(power >= shed * subscribed)
 
     def _snapshot(self) -> tuple[bool, Any, int]:
         data = self.coordinator.data
@@ -137,8 +138,8 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
                 return float(options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL))
             case WriteRate.ENERGY:
                 return float(options.get(CONF_ENERGY_INTERVAL, DEFAULT_ENERGY_INTERVAL))
-            case WriteRate.DIAGNOSTIC:
-                return DIAGNOSTIC_INTERVAL
+            case WriteRate.MINUTE:
+                return MINUTE_INTERVAL
             case WriteRate.ON_CHANGE:
                 return 0.0
 

@@ -173,17 +173,26 @@ class CaptureStore:
         )
         self.captures: dict[str, dict[str, Any]] = {}
         self.overload_shed: list[str] = []
+        # The meter's last period and colours, and when they were seen
+        # (ISO time): after a restart the clock goes on from them.
+        self.meter: dict[str, Any] = {}
 
     async def async_load(self) -> None:
         """Read what was shed before the last restart."""
         data = await self._store.async_load() or {}
         self.captures = dict(data.get("captures", {}))
         self.overload_shed = list(data.get("overload_shed", []))
+        self.meter = dict(data.get("meter", {}))
 
     def save(self) -> None:
         """Write on the next turn of the event loop, without delaying the caller."""
         self._store.async_delay_save(
-            lambda: {"captures": self.captures, "overload_shed": self.overload_shed}, 0
+            lambda: {
+                "captures": self.captures,
+                "overload_shed": self.overload_shed,
+                "meter": self.meter,
+            },
+            0,
         )
 
     async def async_remove(self) -> None:

@@ -25,7 +25,7 @@ seconds; `local` arguments are timezone-aware local datetimes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -142,16 +142,30 @@ class SheddingPolicy:
 
     def observe(self, view: MeterView, mono: float, local: datetime) -> None:
         """Record a fresh frame."""
-        if self.last_view is not None and view.today is None and view.tomorrow is None:
-            # Keep the colours a previous frame announced (e.g. a short frame).
-            view = MeterView(
-                view.period,
-                view.overload,
-                view.power,
-                view.subscribed,
-                self.last_view.today,
-                self.last_view.tomorrow,
+        previous = self.last_view
+        if previous is not None:
+            # Keep what a previous frame said when this one does not say it
+            # (a short frame, a group lost to a checksum error): a missing
+            # period is not "no peak", missing colours are not "unknown".
+            view = replace(
+                view,
+                period=view.period if view.period is not None else previous.period,
+                today=view.today if view.today is not None else previous.today,
+                tomorrow=(
+                    view.tomorrow if view.tomorrow is not None else previous.tomorrow
+                ),
             )
+        self.last_view = view
+        self.last_frame = mono
+        self.last_frame_local = local
+
+    def resume(self, view: MeterView, mono: float, local: datetime) -> None:
+        """Resume after a restart from the last frame seen before it.
+
+        ``mono`` and ``local`` are when that frame arrived (``mono`` on this
+        run's monotonic clock, so possibly negative): until the meter speaks,
+        the clock goes on with its period and colours, as after a data loss.
+        """
         self.last_view = view
         self.last_frame = mono
         self.last_frame_local = local
@@ -293,8 +307,10 @@ class SheddingPolicy:
         if not self.overload_shed:
             return
         settings = self.settings
-        assert self.last_frame is not None
-        start = max(self.last_frame, self._last_shed or 0.0) + settings.blind_hold
+        # From the last frame, or from the last shed when none was seen since
+        # a restart (restore_overload_state sets it).
+        since = [t for t in (self.last_frame, self._last_shed) if t is not None]
+        start = max(since, default=mono) + settings.blind_hold
         if mono < start:
             checks.append(start)
             return

@@ -101,7 +101,7 @@ def _phase_descriptions() -> list[LinkySensorEntityDescription]:
                 entity_registry_enabled_default=False,
                 value_fn=current_value,
                 exists_fn=current_exists,
-                write_rate=WriteRate.POWER,
+                write_rate=WriteRate.MINUTE,
             ),
             LinkySensorEntityDescription(
                 key=f"voltage_l{phase}",
@@ -157,7 +157,9 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda data: data.state.current,
         exists_fn=lambda data: data.state.current is not None,
-        write_rate=WriteRate.POWER,
+        # Apparent power already follows the load every 5 s; the current
+        # (whole amperes) is written once a minute to keep the recorder light.
+        write_rate=WriteRate.MINUTE,
     ),
     LinkySensorEntityDescription(
         key="tariff_period",
@@ -263,7 +265,7 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.frames,
-        write_rate=WriteRate.DIAGNOSTIC,
+        write_rate=WriteRate.MINUTE,
     ),
     LinkySensorEntityDescription(
         key="checksum_errors",
@@ -272,7 +274,7 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.checksum_errors,
-        write_rate=WriteRate.DIAGNOSTIC,
+        write_rate=WriteRate.MINUTE,
     ),
     LinkySensorEntityDescription(
         key="rejected_glitches",
@@ -281,7 +283,7 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.rejected_glitches,
-        write_rate=WriteRate.DIAGNOSTIC,
+        write_rate=WriteRate.MINUTE,
     ),
     LinkySensorEntityDescription(
         key="last_frame",
@@ -290,7 +292,7 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.received,
-        write_rate=WriteRate.DIAGNOSTIC,
+        write_rate=WriteRate.MINUTE,
     ),
 )
 

@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final
 
-from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -73,6 +74,7 @@ from .policy import (
     can_cancel,
 )
 from .tempo import peak_end_covering, tempo_now
+from .tic import TariffPeriod, TempoColor
 
 if TYPE_CHECKING:
     from .coordinator import LinkyTempoConfigEntry, MeterCoordinator, MeterData
@@ -97,6 +99,14 @@ def loads_from_options(options: dict[str, Any]) -> list[str]:
         for index, item in enumerate(options.get(CONF_LOADS, []))
     ]
     return [load.entity_id for load in sorted(loads, key=lambda load: load.priority)]
+
+
+def _enum[E: StrEnum](kind: type[E], value: object) -> E | None:
+    """Read a stored enum value back (None when absent or unknown)."""
+    try:
+        return kind(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 class SheddingCoordinator:
@@ -156,6 +166,7 @@ class SheddingCoordinator:
     async def async_start(self) -> None:
         """Load what was shed before a restart and start following the meter."""
         await self.store.async_load()
+        self._resume_meter_view()
         self.policy.restore_overload_state(self.store.overload_shed, time.monotonic())
         entry = self.entry
         # Called synchronously for every frame, and as soon as an overload
@@ -168,15 +179,64 @@ class SheddingCoordinator:
                 )
             )
         entry.async_on_unload(self._cancel_timers)
+        entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_stop)
+        )
         if self.hass.is_running:
             self._evaluate()
         else:
             # Loads may not exist before Home Assistant has started.
             entry.async_on_unload(
                 self.hass.bus.async_listen_once(
-                    EVENT_HOMEASSISTANT_STARTED, lambda _event: self._evaluate()
+                    EVENT_HOMEASSISTANT_STARTED, self._on_started
                 )
             )
+
+    @callback
+    def _on_started(self, _event: Event) -> None:
+        self._evaluate()
+
+    @callback
+    def _on_stop(self, _event: Event) -> None:
+        """Home Assistant stops: no timer must fire during the shutdown."""
+        self._cancel_timers()
+
+    def _resume_meter_view(self) -> None:
+        """Go on from the period and colours the meter gave before a restart."""
+        saved = self.store.meter
+        at = dt_util.parse_datetime(saved.get("at", "")) if saved else None
+        if at is None:
+            return
+        now = tempo_now()
+        age = max((now - at).total_seconds(), 0.0)
+        self.policy.resume(
+            MeterView(
+                period=_enum(TariffPeriod, saved.get("period")),
+                overload=False,
+                power=None,
+                subscribed=saved.get("subscribed"),
+                today=_enum(TempoColor, saved.get("today")),
+                tomorrow=_enum(TempoColor, saved.get("tomorrow")),
+            ),
+            time.monotonic() - age,
+            at.astimezone(now.tzinfo),
+        )
+
+    def _remember_meter_view(self, view: MeterView, local: datetime) -> None:
+        """Store the meter's period and colours when they change (or hourly)."""
+        saved = {
+            "period": view.period,
+            "today": view.today,
+            "tomorrow": view.tomorrow,
+            "subscribed": view.subscribed,
+        }
+        previous = self.store.meter
+        at = dt_util.parse_datetime(previous.get("at", "")) if previous else None
+        unchanged = all(previous.get(key) == value for key, value in saved.items())
+        if unchanged and at is not None and (local - at).total_seconds() < 3600:
+            return
+        self.store.meter = {**saved, "at": local.isoformat()}
+        self.store.save()
 
     @callback
     def async_add_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
@@ -258,6 +318,7 @@ class SheddingCoordinator:
         ):
             self._last_data = data
             state = data.state
+            local = tempo_now()
             self.policy.observe(
                 MeterView(
                     period=state.period,
@@ -268,8 +329,10 @@ class SheddingCoordinator:
                     tomorrow=state.tomorrow,
                 ),
                 time.monotonic(),
-                tempo_now(),
+                local,
             )
+            if self.policy.last_view is not None:
+                self._remember_meter_view(self.policy.last_view, local)
         self._evaluate()
 
     @callback

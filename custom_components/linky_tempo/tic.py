@@ -1008,7 +1008,7 @@ _HISTORIC_FAMILIES: Final = (
     ("EJPHN", "EJPHPM"),
     ("BBRHCJB", "BBRHPJB", "BBRHCJW", "BBRHPJW", "BBRHCJR", "BBRHPJR"),
 )
-_SHORT_FRAME_LABELS: Final = frozenset(
+SHORT_FRAME_LABELS: Final = frozenset(
     {"ADCO", "ADIR1", "ADIR2", "ADIR3", "IINST1", "IINST2", "IINST3"}
 )
 _THREE_PHASE_LABELS: Final = (
@@ -1158,7 +1158,7 @@ def _read_historic(frame: Frame, values: Mapping[str, str]) -> MeterState:
     labels = set(values)
     short = bool(
         labels
-        and labels <= _SHORT_FRAME_LABELS
+        and labels <= SHORT_FRAME_LABELS
         and labels & {"ADIR1", "ADIR2", "ADIR3", "IINST1", "IINST2", "IINST3"}
     )
     if "PEJP" in values:

@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-import pytest
 from homeassistant.core import HomeAssistant
 
 from custom_components.linky_tempo.glitch_filter import EnergyGlitchFilter
@@ -212,15 +211,6 @@ async def test_corruption_publishes_no_wrong_number_and_no_energy_spike(
     assert recorder.problems() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (docs/benchmarks.md, 'Bugs found' 1): a frame whose PTEC group failed "
-        "its checksum is published without a period; the policy reads period None "
-        "as 'no Tempo peak', restores a shed load, and sheds it again on the next "
-        "good frame; the tariff and colour sensors flip to 'unknown'"
-    ),
-)
 async def test_corruption_moves_no_load_and_blanks_no_state(
     hass: HomeAssistant,
     pty: PtyMeter,

@@ -184,14 +184,6 @@ async def test_restart_during_a_tariff_shed_restores_exactly_at_22_00(
     assert recorder.problems() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (docs/benchmarks.md, 'Bugs found' 3): after a restart, before the "
-        "first frame, the policy has no period (last colours are not persisted): "
-        "it restores every shed load, then sheds them again when the meter speaks"
-    ),
-)
 async def test_restart_during_a_tariff_shed_moves_no_load_before_22_00(
     clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
@@ -229,8 +221,6 @@ async def _overload_then_stop(
 
 
 OVERLOAD_SHED = {**NORMAL, RADIATOR: "off", ZONE: "frost_protection"}
-# Bug 2 (see the xfail test below) logs this at every such restart.
-CLIMATE_NOT_ADDED = "Error adding entity climate.linky_tempo_heating"
 
 
 def _overload_meter(
@@ -279,22 +269,12 @@ async def test_restart_during_an_overload_shed_restores_exactly(
     assert [(e, s) for e, s, _ in moves] == [(ZONE, "comfort"), (RADIATOR, "on")]
     assert moves[0][2] >= 300
     assert moves[1][2] >= moves[0][2] + 5
-    assert hass_storage[STORE_KEY.format(entry.entry_id)]["data"] == {
-        "captures": {},
-        "overload_shed": [],
-    }
-    assert [p for p in recorder.problems() if CLIMATE_NOT_ADDED not in p] == []
+    stored = hass_storage[STORE_KEY.format(entry.entry_id)]["data"]
+    assert (stored["captures"], stored["overload_shed"]) == ({}, [])
+    assert stored["meter"]["period"] == "hp_blue"
+    assert recorder.problems() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (docs/benchmarks.md, 'Bugs found' 2): with loads shed for an overload "
-        "in the store and no frame yet, SheddingPolicy._blind_overload asserts "
-        "last_frame is not None: the climate entity is not added at start, entry "
-        "setup fails on a reload, and with a silent meter every evaluation raises"
-    ),
-)
 async def test_restart_during_an_overload_shed_with_the_meter_silent(
     clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
@@ -332,15 +312,6 @@ async def test_restart_during_an_overload_shed_with_the_meter_silent(
     assert moves[0][2] >= 15 * 60
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG (docs/benchmarks.md, 'Bugs found' 4): shedding.py subscribes "
-        "`lambda _event: self._evaluate()` to EVENT_HOMEASSISTANT_STARTED; a plain "
-        "lambda is not a @callback, so Home Assistant runs it in an executor "
-        "thread, and _evaluate schedules timers and tasks off the event loop"
-    ),
-)
 async def test_the_evaluation_at_start_runs_on_the_event_loop(
     clock: VirtualClock,
     pty: PtyMeter,
