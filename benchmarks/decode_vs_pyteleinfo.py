@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._peers import reexec_with_peers  # noqa: E402
+from tests.feeds import frames_of as split_frames  # noqa: E402
 
 reexec_with_peers()
 
@@ -46,19 +47,6 @@ STREAMS = {
     "standard tri Tempo": "lains__teleinfo-nom__assets__stream_standard_raw.txt",
 }
 READ = 4096
-
-
-def split_frames(data: bytes) -> list[bytes]:
-    """STX…ETX frames, as pyteleinfo's read_frame returns them one by one."""
-    frames = []
-    start = data.find(b"\x02")
-    while start != -1:
-        end = data.find(b"\x03", start)
-        if end == -1:
-            break
-        frames.append(data[start : end + 1])
-        start = data.find(b"\x02", end)
-    return frames
 
 
 def best(run: Callable[[], object], repeat: int) -> tuple[float, object]:
