@@ -231,7 +231,7 @@ class _Coordinator:
     _on_frame = MeterCoordinator._on_frame
     _on_group = MeterCoordinator._on_group
     _vet = MeterCoordinator._vet
-    _fill_rejected = MeterCoordinator._fill_rejected
+    _fill_missing = MeterCoordinator._fill_missing
 
     def async_set_updated_data(self, data: MeterData) -> None:
         self.data = data

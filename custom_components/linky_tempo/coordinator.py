@@ -164,7 +164,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     @callback
     def _on_frame(self, frame: Frame) -> None:
         """Read a complete frame and publish it."""
-        frame = self._fill_rejected(frame)
+        frame = self._fill_missing(frame)
         self.last_frame = frame
         reading = read_meter(frame)
         previous = self.data
@@ -189,7 +189,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
                 self._unsub_repair = None
             ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id)
 
-    def _fill_rejected(self, frame: Frame) -> Frame:
+    def _fill_missing(self, frame: Frame) -> Frame:
         """Give groups missing from a frame their value from the last frame.
 
         A group lost to line noise (dropped by its checksum, or mangled into
