@@ -184,6 +184,13 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
         self.async_write_ha_state()
 
     @override
+    async def async_added_to_hass(self) -> None:
+        """Count the state written as the entity is added as its first write."""
+        await super().async_added_to_hass()
+        self._written = self._snapshot()
+        self._last_write = time.monotonic()
+
+    @override
     async def async_will_remove_from_hass(self) -> None:
         """Cancel a pending deferred write."""
         if self._unsub_deferred is not None:
