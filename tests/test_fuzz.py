@@ -6,8 +6,8 @@ tests here run a few hundred inputs each on every ``scripts/test``.
 
 * `run_pipeline`: bytes, cut into chunks, with time passing between chunks →
   `TicDecoder` (with the coordinator's overload callback) →
-  `MeterCoordinator._on_frame` (the real method: short-frame merge, energy
-  glitch filter) → the `MeterView` the shedding coordinator builds →
+  `MeterCoordinator._on_frame` (the real method: short-frame merge, two-frame
+  confirmation, energy glitch filter) → `shedding.meter_view` →
   `SheddingPolicy.observe`/`evaluate`, checking the policy's invariants.
 * `run_frame`: any `Frame` (known and unknown labels, any printable value) →
   `read_meter`, and the same downstream steps.
@@ -33,6 +33,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from custom_components.linky_tempo.confirmation import ReadingConfirmer
 from custom_components.linky_tempo.coordinator import MeterCoordinator, MeterData
 from custom_components.linky_tempo.glitch_filter import REBASE_AFTER, EnergyGlitchFilter
 from custom_components.linky_tempo.policy import (
@@ -41,6 +42,7 @@ from custom_components.linky_tempo.policy import (
     PolicySettings,
     SheddingPolicy,
 )
+from custom_components.linky_tempo.shedding import meter_view
 from custom_components.linky_tempo.tic import (
     Frame,
     TariffPeriod,
@@ -221,17 +223,18 @@ class _Coordinator:
     """Just enough of MeterCoordinator to run its real frame and group handlers."""
 
     link: _Link
+    confirmer: ReadingConfirmer = field(default_factory=ReadingConfirmer)
     glitches: EnergyGlitchFilter = field(default_factory=EnergyGlitchFilter)
     data: MeterData | None = None
     last_frame: Frame | None = None
     meter_lost: bool = False
     updates: int = 0
-    _carried: dict[str, int] = field(default_factory=dict)
+    _awaiting_confirmation: bool = True
+    _last_power: int | None = None
 
     _on_frame = MeterCoordinator._on_frame
     _on_group = MeterCoordinator._on_group
     _vet = MeterCoordinator._vet
-    _fill_missing = MeterCoordinator._fill_missing
 
     def async_set_updated_data(self, data: MeterData) -> None:
         self.data = data
@@ -268,26 +271,20 @@ class Pipeline:
     def feed(self, chunk: bytes) -> None:
         for frame in self.decoder.feed(chunk):
             self.frames += 1
-            self.coordinator._on_frame(frame)  # type: ignore[arg-type]
-            self.observe()
+            self.on_frame(frame)
         self.evaluate()
+
+    def on_frame(self, frame: Frame) -> None:
+        before = self.coordinator.data
+        self.coordinator._on_frame(frame)  # type: ignore[arg-type]
+        # As the shedding coordinator: only what the meter published.
+        if self.coordinator.data is not before:
+            self.observe()
 
     def observe(self) -> None:
         data = self.coordinator.data
         assert data is not None
-        state = data.state
-        self.policy.observe(
-            MeterView(
-                period=state.period,
-                overload=data.overload,
-                power=state.apparent_power,
-                subscribed=state.subscribed_power,
-                today=state.today,
-                tomorrow=state.tomorrow,
-            ),
-            self.mono,
-            self.local,
-        )
+        self.policy.observe(meter_view(data), self.mono, self.local)
 
     def evaluate(self, lost: bool | None = None) -> None:
         decision = self.policy.evaluate(self.mono, self.local, self.mode, lost=lost)
@@ -326,9 +323,8 @@ def run_frame(frame: Frame) -> None:
             decode_stge(text)
             parse_horodate(text)
     pipeline = Pipeline(frame.mode)
-    for _ in range(2):
-        pipeline.coordinator._on_frame(frame)  # type: ignore[arg-type]
-        pipeline.observe()
+    for _ in range(3):
+        pipeline.on_frame(frame)
         pipeline.evaluate()
         pipeline.advance(2.0)
 
@@ -355,7 +351,7 @@ def run_policy(steps: list[tuple[Any, ...]], restored: list[str] | None = None) 
 
 
 def run_glitch_filter(readings: list[tuple[int, float, int | None]]) -> None:
-    """Any readings: each output is the reading or the last one published.
+    """Any readings: each output is the previous reading or the last published.
 
     Going backwards is allowed only as a rebase: after readings below the last
     published value for at least REBASE_AFTER seconds.
@@ -363,12 +359,17 @@ def run_glitch_filter(readings: list[tuple[int, float, int | None]]) -> None:
     glitches = EnergyGlitchFilter()
     now = 0.0
     last: int | None = None
+    previous: int | None = None
     below_since: float | None = None
     for value, dt, power in readings:
         now += dt
         out = glitches.accept("index", value, now, power)
+        # Nothing is published before a reading is confirmed by the next one.
+        assert out in (previous, last)
+        previous = value
+        if out is None:
+            continue
         if last is not None:
-            assert out in (value, last)
             if value >= last:
                 below_since = None
             elif below_since is None:

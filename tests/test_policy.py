@@ -32,8 +32,11 @@ def view(
     overload: bool = False,
     today: TempoColor | None = TempoColor.BLUE,
     tomorrow: TempoColor | None = TempoColor.UNKNOWN,
+    power_high: int | None = None,
 ) -> MeterView:
-    return MeterView(period, overload, power, SUBSCRIBED, today, tomorrow)
+    return MeterView(
+        period, overload, power, SUBSCRIBED, today, tomorrow, power_high=power_high
+    )
 
 
 def policy() -> SheddingPolicy:
@@ -144,6 +147,25 @@ def test_restore_is_cancelled_by_a_new_overload() -> None:
     assert rules.evaluate(300.0, NOON, Mode.AUTO).shed == ()
     rules.observe(view(power=5600), 301.0, NOON)
     assert rules.evaluate(301.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+
+
+def test_two_frames_must_agree_before_a_load_moves_on_power() -> None:
+    """``power`` is the lower of two frames' readings, ``power_high`` the higher."""
+    rules = policy()
+    # One frame at 5500 VA, the other at 2400: not an overload (yet).
+    rules.observe(view(power=2400, power_high=5500), 0.0, NOON)
+    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == ()
+    rules.observe(view(power=5500, power_high=5500), 2.0, NOON)
+    rules.evaluate(2.0, NOON, Mode.AUTO)
+    assert rules.evaluate(7.0, NOON, Mode.AUTO).shed == (
+        "select.bedroom",
+        "switch.bathroom",
+    )
+    # After the delay, one frame low and one high: no headroom, nothing back.
+    rules.observe(view(power=1000, power_high=5000), 400.0, NOON)
+    assert len(rules.evaluate(400.0, NOON, Mode.AUTO).shed) == 2
+    rules.observe(view(power=1000, power_high=1100), 402.0, NOON)
+    assert rules.evaluate(402.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
 
 
 def test_missing_power_is_never_zero() -> None:

@@ -1,9 +1,11 @@
 """The meter coordinator: from decoded frames to what entities publish.
 
 Push, not polling: `TicLink` hands every complete frame to `_on_frame`, which
-reads it (`tic.read_meter`), vets the energy indexes (`EnergyGlitchFilter`)
-and notifies the entities at once. An overload group (ADPS, ADIRx, STGE bit 7)
-is acted on as soon as the group is decoded, before the frame ends.
+reads it (`tic.read_meter`), keeps each value until a second frame confirms it
+(`ReadingConfirmer`: a corruption that passed the checksum is never
+published), confirms and vets the energy indexes (`EnergyGlitchFilter`) and
+notifies the entities at once. An overload group (ADPS, ADIRx, STGE bit 7) is
+acted on as soon as the group is decoded, before the frame ends.
 
 Availability follows Enedis' own receiver rule: no valid frame for 10 s means
 the meter is lost. That is logged once at info level when it happens and once
@@ -27,6 +29,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .confirmation import ReadingConfirmer
 from .const import (
     CONF_DETECTED_MODE,
     CONF_MODE,
@@ -38,7 +41,6 @@ from .const import (
 from .glitch_filter import EnergyGlitchFilter
 from .link import TicLink, redact_url
 from .tic import (
-    SHORT_FRAME_LABELS,
     Frame,
     Group,
     MeterState,
@@ -50,11 +52,6 @@ from .tic import (
 
 if TYPE_CHECKING:
     from .shedding import SheddingCoordinator
-
-# Present only while an overload or a peak notice lasts ([54E] §6.1):
-# never carried over from one frame to the next.
-_TRANSIENT_LABELS: Final = frozenset({"ADPS", "ADIR1", "ADIR2", "ADIR3", "PEJP"})
-CARRY_FRAMES: Final = 3
 
 # Enedis-NOI-CPT_54E §9.4.1: no correct frame for 10 s is a receiver error.
 STALE_AFTER: Final = timedelta(seconds=10)
@@ -83,6 +80,10 @@ class MeterData:
     # True from the moment an overload group is decoded until a frame
     # without overload arrives.
     overload: bool = False
+    # The lowest and highest apparent power of this frame and the one before,
+    # as read: what the shedding policy compares to its thresholds (a power
+    # jump in `state` waits for confirmation; a drop after a shed must not).
+    power_range: tuple[int, int] | None = None
     # Link quality, as counted when this frame arrived.
     frames: int = 0
     checksum_errors: int = 0
@@ -116,9 +117,11 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
             on_frame=self._on_frame,
             on_group=self._on_group,
         )
+        self.confirmer = ReadingConfirmer()
         self.glitches = EnergyGlitchFilter()
         self.last_frame: Frame | None = None
-        self._carried: dict[str, int] = {}
+        self._awaiting_confirmation = True
+        self._last_power: int | None = None
         self.meter_lost = False
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._unsub_repair: CALLBACK_TYPE | None = None
@@ -164,7 +167,6 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     @callback
     def _on_frame(self, frame: Frame) -> None:
         """Read a complete frame and publish it."""
-        frame = self._fill_missing(frame)
         self.last_frame = frame
         reading = read_meter(frame)
         previous = self.data
@@ -179,8 +181,22 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
                 currents=reading.currents or previous.state.currents,
                 short_frame=True,
             )
-        self.async_set_updated_data(self._vet(reading, previous))
+        powers = [
+            p for p in (self._last_power, reading.apparent_power) if p is not None
+        ]
+        self._last_power = reading.apparent_power
+        data = replace(
+            self._vet(self.confirmer.confirm(reading), previous),
+            power_range=(min(powers), max(powers)) if powers else None,
+        )
         self._arm_stale_timer()
+        if self._awaiting_confirmation:
+            # The first frame since the start or since the meter came back:
+            # the next frame confirms its values (and gives fresh ones for
+            # those that moved while the meter was silent).
+            self._awaiting_confirmation = False
+            return
+        self.async_set_updated_data(data)
         if self.meter_lost:
             self.meter_lost = False
             LOGGER.info("Linky meter on %s is back", redact_url(self.url))
@@ -189,52 +205,15 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
                 self._unsub_repair = None
             ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id)
 
-    def _fill_missing(self, frame: Frame) -> Frame:
-        """Give groups missing from a frame their value from the last frame.
-
-        A group lost to line noise (dropped by its checksum, or mangled into
-        another label that still passes the 6-bit checksum) must not read as
-        "no tariff period" (shed loads would come back for a frame) nor as a
-        missing index. A label is carried over for at most `CARRY_FRAMES`
-        consecutive frames, so one the meter really stopped sending goes
-        away; the overload groups are transient by nature and never carried.
-        """
-        last = self.last_frame
-        if last is None or last.mode is not frame.mode:
-            self._carried.clear()
-            return frame
-        if frame.values.keys() <= SHORT_FRAME_LABELS:
-            # A three-phase short frame: read as such (see _on_frame).
-            return frame
-        missing = [
-            label
-            for label in last.values
-            if label not in frame.values and label not in _TRANSIENT_LABELS
-        ]
-        carried = {
-            label: self._carried.get(label, 0) + 1
-            for label in missing
-            if self._carried.get(label, 0) < CARRY_FRAMES
-        }
-        self._carried = carried
-        if not carried:
-            return frame
-        values = dict(frame.values)
-        timestamps = dict(frame.timestamps)
-        for label in carried:
-            values[label] = last.values[label]
-            if label in last.timestamps:
-                timestamps[label] = last.timestamps[label]
-        return replace(frame, values=values, timestamps=timestamps)
-
     def _vet(self, reading: MeterState, previous: MeterData | None) -> MeterData:
         """Pass the energy indexes through the glitch filter."""
         now = time.monotonic()
         power = reading.subscribed_power
-        energy = {
-            period: self.glitches.accept(str(period), value, now, power)
-            for period, value in reading.energy.items()
-        }
+        energy: dict[TariffPeriod, int] = {}
+        for period, value in reading.energy.items():
+            accepted = self.glitches.accept(str(period), value, now, power)
+            if accepted is not None:
+                energy[period] = accepted
         total = (
             None
             if reading.energy_total is None
@@ -289,6 +268,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         if self.meter_lost:
             return
         self.meter_lost = True
+        self._awaiting_confirmation = True
         LOGGER.info(
             "No valid frame from the Linky meter on %s for %d s: entities unavailable",
             redact_url(self.url),

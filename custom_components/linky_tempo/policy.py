@@ -81,6 +81,11 @@ class MeterView:
     subscribed: int | None
     today: TempoColor | None = None
     tomorrow: TempoColor | None = None
+    # With two frames' readings, ``power`` is the lower and ``power_high``
+    # the higher: the policy sheds when both are above its shed threshold and
+    # restores when both are below its restore threshold, so a single
+    # corrupted reading moves no load, and a drop after a shed shows at once.
+    power_high: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,9 +262,10 @@ class SheddingPolicy:
         return view.power >= self.settings.shed_threshold * view.subscribed
 
     def _headroom(self, view: MeterView) -> bool:
-        if view.overload or view.power is None or not view.subscribed:
+        power = view.power if view.power_high is None else view.power_high
+        if view.overload or power is None or not view.subscribed:
             return False
-        return view.power < self.settings.restore_threshold * view.subscribed
+        return power < self.settings.restore_threshold * view.subscribed
 
     def _stage_overload(
         self, view: MeterView, mono: float, checks: list[float], *, all_shed: bool

@@ -109,6 +109,21 @@ def _enum[E: StrEnum](kind: type[E], value: object) -> E | None:
         return None
 
 
+def meter_view(data: MeterData) -> MeterView:
+    """What the policy takes from the meter's published data."""
+    state = data.state
+    low, high = data.power_range or (None, None)
+    return MeterView(
+        period=state.period,
+        overload=data.overload,
+        power=low,
+        power_high=high,
+        subscribed=state.subscribed_power,
+        today=state.today,
+        tomorrow=state.tomorrow,
+    )
+
+
 class SheddingCoordinator:
     """Decides and applies shedding for one meter's heating loads."""
 
@@ -317,17 +332,9 @@ class SheddingCoordinator:
             and not self.meter.meter_lost
         ):
             self._last_data = data
-            state = data.state
             local = tempo_now()
             self.policy.observe(
-                MeterView(
-                    period=state.period,
-                    overload=data.overload,
-                    power=state.apparent_power,
-                    subscribed=state.subscribed_power,
-                    today=state.today,
-                    tomorrow=state.tomorrow,
-                ),
+                meter_view(data),
                 time.monotonic(),
                 local,
             )
