@@ -1,13 +1,15 @@
 """The shedding rules: which heating loads must be shed, and why.
 
-- overload (ADPS/ADIR, STGE bit 7, or apparent power ≥ shed threshold): shed
-  in priority order, one more every `shed_step` while overloaded;
+- overload (ADPS/ADIR, STGE bit 7, or apparent power ≥ shed threshold in the
+  last two frames): shed in priority order, one more every `shed_step` while
+  overloaded;
 - red-day peak hours (HPJR): all shed, whatever the mode;
 - white-day peak hours (HPJW): all shed in mode AUTO, none in mode HEAT;
 - any other period (HC of any colour, blue-day HP, other contracts): none.
 
 After an overload, loads come back one at a time, highest priority first,
-only while power is below the restore threshold, no sooner than
+only while power is below the restore threshold (in the last two frames:
+`MeterView.power_high`), no sooner than
 `restore_delay` after the last shed, and each only after a frame received at
 least `shed_step` after the previous restore confirms the headroom.
 
