@@ -163,6 +163,8 @@ class SheddingCoordinator:
         self._applying = False
         self._reapply = False
         self._unsheddable: set[str] = set()
+        # Loads the decision sheds that were found in their shed state.
+        self._found_shed: set[str] = set()
         self._started_reason: ShedReason | None = None
         self._unsub_check: CALLBACK_TYPE | None = None
         self._unsub_boundary: CALLBACK_TYPE | None = None
@@ -374,7 +376,9 @@ class SheddingCoordinator:
         self._schedule_timers(decision, mono)
         if previous is None or previous.fallback_expired != decision.fallback_expired:
             self._update_repair(decision)
-        pending = set(decision.shed) - self._unsheddable != set(self.store.captures)
+        pending = set(decision.shed) - self._unsheddable - self._found_shed != set(
+            self.store.captures
+        )
         if pending or previous is None or previous.shed != decision.shed:
             self._schedule_apply()
         changed = previous is None or (
@@ -485,6 +489,19 @@ class SheddingCoordinator:
                     )
                 continue
             if entity_id not in self.store.captures:
+                if is_shed_state(state, self.shed_settings):
+                    # Already in its shed state, and not by us: by its own
+                    # device (the ESP32 firmware's power-up state or local
+                    # rules) or by hand. Its shed state is no state to restore:
+                    # if it leaves it while shed, what it becomes is captured
+                    # then, and restored at the end.
+                    if entity_id not in self._found_shed:
+                        self._found_shed.add(entity_id)
+                        LOGGER.info(
+                            "%s was already shed: nothing to capture", entity_id
+                        )
+                    continue
+                self._found_shed.discard(entity_id)
                 self.store.captures[entity_id] = capture(state)
                 self.store.save()
                 await self._call(calls, entity_id)
@@ -492,6 +509,7 @@ class SheddingCoordinator:
             elif not is_shed_state(state, self.shed_settings):
                 LOGGER.info("%s was changed while shed: shedding it again", entity_id)
                 await self._call(calls, entity_id)
+        self._found_shed &= target
         # Restore: highest priority first, one at a time.
         restores = [
             entity_id

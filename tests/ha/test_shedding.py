@@ -290,6 +290,67 @@ async def test_a_shed_load_changed_by_hand_is_put_back(
     await wait_state(hass, ZONE, "comfort")
 
 
+async def test_a_load_found_in_its_shed_state_is_captured_once_it_leaves_it(
+    hass: HomeAssistant,
+    loads: None,
+    pty_meter: PtyMeter,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A firmware zone powers up in frost protection, then is handed back.
+
+    Its frost protection was not the integration's doing: it is not captured
+    as the state to restore. What the zone becomes (comfort, as the ESP32
+    sets it when Home Assistant connects) is captured, shed, and restored.
+    """
+    caplog.set_level(logging.INFO)
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": ZONE, "option": "frost_protection"},
+        blocking=True,
+    )
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
+        await wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, OFFICE, "off")
+        assert f"{ZONE} was already shed: nothing to capture" in caplog.text
+        assert hass.states.get(CLIMATE).attributes["loads_shed"] == [OFFICE, RADIATOR]
+        await hass.services.async_call(
+            "input_select",
+            "select_option",
+            {"entity_id": ZONE, "option": "comfort"},
+            blocking=True,
+        )
+        await wait_state(hass, ZONE, "frost_protection")
+        assert hass.states.get(CLIMATE).attributes["loads_shed"] == [
+            OFFICE,
+            ZONE,
+            RADIATOR,
+        ]
+        meter.frame = tempo_historic(period="HCJW")
+        await wait_state(hass, ZONE, "comfort")
+        await wait_state(hass, RADIATOR, "on")
+
+
+async def test_a_load_left_in_its_shed_state_is_not_touched_after_the_peak(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": ZONE, "option": "frost_protection"},
+        blocking=True,
+    )
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
+        await wait_state(hass, RADIATOR, "off")
+        meter.frame = tempo_historic(period="HCJW")
+        await wait_state(hass, RADIATOR, "on")
+        await wait_state(hass, OFFICE, "heat")
+        await wait_state(hass, "binary_sensor.linky_tempo_shedding", "off")
+    assert hass.states.get(ZONE).state == "frost_protection"
+
+
 async def test_restart_in_the_middle_of_a_shed_restores_exactly(
     hass: HomeAssistant, loads: None, pty_meter: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
