@@ -290,11 +290,34 @@ async def test_a_shed_load_changed_by_hand_is_put_back(
     await wait_state(hass, ZONE, "comfort")
 
 
-async def test_a_load_found_in_its_shed_state_is_captured_once_it_leaves_it(
+async def _select_zone(hass: HomeAssistant, option: str) -> None:
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": ZONE, "option": option},
+        blocking=True,
+    )
+
+
+@pytest.fixture
+async def zone_powered_up_shed(
     hass: HomeAssistant,
     loads: None,
     pty_meter: PtyMeter,
     caplog: pytest.LogCaptureFixture,
+) -> AsyncIterator[Streamer]:
+    """A white-day peak, the zone in frost protection before it starts."""
+    caplog.set_level(logging.INFO, logger="custom_components.linky_tempo")
+    await _select_zone(hass, "frost_protection")
+    await _setup(hass, pty_meter)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
+        await wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, OFFICE, "off")
+        yield meter
+
+
+async def test_a_load_found_in_its_shed_state_is_captured_once_it_leaves_it(
+    hass: HomeAssistant, zone_powered_up_shed: Streamer
 ) -> None:
     """A firmware zone powers up in frost protection, then is handed back.
 
@@ -302,52 +325,32 @@ async def test_a_load_found_in_its_shed_state_is_captured_once_it_leaves_it(
     as the state to restore. What the zone becomes (comfort, as the ESP32
     sets it when Home Assistant connects) is captured, shed, and restored.
     """
-    caplog.set_level(logging.INFO)
-    await hass.services.async_call(
-        "input_select",
-        "select_option",
-        {"entity_id": ZONE, "option": "frost_protection"},
-        blocking=True,
-    )
-    await _setup(hass, pty_meter)
-    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
-        await wait_state(hass, RADIATOR, "off")
-        await wait_state(hass, OFFICE, "off")
-        assert f"{ZONE} was already shed: nothing to capture" in caplog.text
-        assert hass.states.get(CLIMATE).attributes["loads_shed"] == [OFFICE, RADIATOR]
-        await hass.services.async_call(
-            "input_select",
-            "select_option",
-            {"entity_id": ZONE, "option": "comfort"},
-            blocking=True,
-        )
-        await wait_state(hass, ZONE, "frost_protection")
-        assert hass.states.get(CLIMATE).attributes["loads_shed"] == [
-            OFFICE,
-            ZONE,
-            RADIATOR,
-        ]
-        meter.frame = tempo_historic(period="HCJW")
-        await wait_state(hass, ZONE, "comfort")
-        await wait_state(hass, RADIATOR, "on")
+    assert hass.states.get(CLIMATE).attributes["loads_shed"] == [OFFICE, RADIATOR]
+    await _select_zone(hass, "comfort")
+    await wait_state(hass, ZONE, "frost_protection")
+    assert hass.states.get(CLIMATE).attributes["loads_shed"] == [
+        OFFICE,
+        ZONE,
+        RADIATOR,
+    ]
+    zone_powered_up_shed.frame = tempo_historic(period="HCJW")
+    await wait_state(hass, ZONE, "comfort")
+    await wait_state(hass, RADIATOR, "on")
 
 
 async def test_a_load_left_in_its_shed_state_is_not_touched_after_the_peak(
-    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+    hass: HomeAssistant,
+    zone_powered_up_shed: Streamer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await hass.services.async_call(
-        "input_select",
-        "select_option",
-        {"entity_id": ZONE, "option": "frost_protection"},
-        blocking=True,
-    )
-    await _setup(hass, pty_meter)
-    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
-        await wait_state(hass, RADIATOR, "off")
-        meter.frame = tempo_historic(period="HCJW")
-        await wait_state(hass, RADIATOR, "on")
-        await wait_state(hass, OFFICE, "heat")
-        await wait_state(hass, "binary_sensor.linky_tempo_shedding", "off")
+    # Logged while the fixture set the scene.
+    assert f"{ZONE} was already shed: nothing to capture" in [
+        record.getMessage() for record in caplog.get_records("setup")
+    ]
+    zone_powered_up_shed.frame = tempo_historic(period="HCJW")
+    await wait_state(hass, RADIATOR, "on")
+    await wait_state(hass, OFFICE, "heat")
+    await wait_state(hass, "binary_sensor.linky_tempo_shedding", "off")
     assert hass.states.get(ZONE).state == "frost_protection"
 
 
