@@ -353,33 +353,29 @@ def run_policy(steps: list[tuple[Any, ...]], restored: list[str] | None = None) 
 def run_glitch_filter(readings: list[tuple[int, float, int | None]]) -> None:
     """Any readings: each output is the previous reading or the last published.
 
-    Going backwards is allowed only as a rebase: after readings below the last
-    published value for at least REBASE_AFTER seconds.
+    Going backwards is allowed only as a rebase: the reading published was
+    sent at least REBASE_AFTER seconds after a first reading below the last
+    published value (with nothing published in between).
     """
     glitches = EnergyGlitchFilter()
     now = 0.0
     last: int | None = None
     previous: int | None = None
+    previous_at = 0.0
     below_since: float | None = None
     for value, dt, power in readings:
         now += dt
         out = glitches.accept("index", value, now, power)
         # Nothing is published before a reading is confirmed by the next one.
         assert out in (previous, last)
-        previous = value
-        if out is None:
-            continue
-        if last is not None:
-            if value >= last:
-                below_since = None
-            elif below_since is None:
-                below_since = now
-            if out < last:
-                assert below_since is not None
-                assert now - below_since >= REBASE_AFTER
+        if out is not None and last is not None and out < last:
+            assert below_since is not None
+            assert previous_at - below_since >= REBASE_AFTER
         if out != last:
-            below_since = None
-        last = out
+            last, below_since = out, None
+        if last is not None and value < last and below_since is None:
+            below_since = now
+        previous, previous_at = value, now
 
 
 # -- hypothesis strategies ---------------------------------------------------------
