@@ -149,19 +149,18 @@ def test_restore_is_cancelled_by_a_new_overload() -> None:
     assert rules.evaluate(301.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
 
 
-def test_two_frames_must_agree_before_a_load_moves_on_power() -> None:
-    """``power`` is the lower of two frames' readings, ``power_high`` the higher."""
+def test_power_sheds_on_one_frame_and_restores_on_two() -> None:
+    """``power`` is the last frame's, ``power_high`` the higher of the last two."""
     rules = policy()
-    # One frame at 5500 VA, the other at 2400: not an overload (yet).
-    rules.observe(view(power=2400, power_high=5500), 0.0, NOON)
-    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == ()
-    rules.observe(view(power=5500, power_high=5500), 2.0, NOON)
-    rules.evaluate(2.0, NOON, Mode.AUTO)
-    assert rules.evaluate(7.0, NOON, Mode.AUTO).shed == (
+    # The frame before was at 2400 VA, this one at 5500: shed at once.
+    rules.observe(view(power=5500, power_high=5500), 0.0, NOON)
+    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    rules.observe(view(power=5500, power_high=5500), 5.0, NOON)
+    assert rules.evaluate(5.0, NOON, Mode.AUTO).shed == (
         "select.bedroom",
         "switch.bathroom",
     )
-    # After the delay, one frame low and one high: no headroom, nothing back.
+    # After the delay, this frame low and the one before high: nothing back.
     rules.observe(view(power=1000, power_high=5000), 400.0, NOON)
     assert len(rules.evaluate(400.0, NOON, Mode.AUTO).shed) == 2
     rules.observe(view(power=1000, power_high=1100), 402.0, NOON)

@@ -80,10 +80,12 @@ class MeterData:
     # True from the moment an overload group is decoded until a frame
     # without overload arrives.
     overload: bool = False
-    # The lowest and highest apparent power of this frame and the one before,
-    # as read: what the shedding policy compares to its thresholds (a power
-    # jump in `state` waits for confirmation; a drop after a shed must not).
-    power_range: tuple[int, int] | None = None
+    # The apparent power of this frame as read, and the higher of it and the
+    # previous frame's: what the shedding policy compares to its thresholds
+    # (a jump in `state` waits for confirmation; shedding, and seeing the
+    # drop after a shed, must not).
+    power_read: int | None = None
+    power_high: int | None = None
     # Link quality, as counted when this frame arrived.
     frames: int = 0
     checksum_errors: int = 0
@@ -181,13 +183,13 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
                 currents=reading.currents or previous.state.currents,
                 short_frame=True,
             )
-        powers = [
-            p for p in (self._last_power, reading.apparent_power) if p is not None
-        ]
-        self._last_power = reading.apparent_power
+        power = reading.apparent_power
+        powers = [p for p in (self._last_power, power) if p is not None]
+        self._last_power = power
         data = replace(
             self._vet(self.confirmer.confirm(reading), previous),
-            power_range=(min(powers), max(powers)) if powers else None,
+            power_read=power,
+            power_high=max(powers, default=None),
         )
         self._arm_stale_timer()
         if self._awaiting_confirmation:

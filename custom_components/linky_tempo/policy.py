@@ -1,8 +1,7 @@
 """The shedding rules: which heating loads must be shed, and why.
 
-- overload (ADPS/ADIR, STGE bit 7, or apparent power ≥ shed threshold in the
-  last two frames): shed in priority order, one more every `shed_step` while
-  overloaded;
+- overload (ADPS/ADIR, STGE bit 7, or apparent power ≥ shed threshold): shed
+  in priority order, one more every `shed_step` while overloaded;
 - red-day peak hours (HPJR): all shed, whatever the mode;
 - white-day peak hours (HPJW): all shed in mode AUTO, none in mode HEAT;
 - any other period (HC of any colour, blue-day HP, other contracts): none.
@@ -83,10 +82,11 @@ class MeterView:
     subscribed: int | None
     today: TempoColor | None = None
     tomorrow: TempoColor | None = None
-    # With two frames' readings, ``power`` is the lower and ``power_high``
-    # the higher: the policy sheds when both are above its shed threshold and
-    # restores when both are below its restore threshold, so a single
-    # corrupted reading moves no load, and a drop after a shed shows at once.
+    # ``power`` is the last frame's, ``power_high`` the higher of it and the
+    # frame before: the policy sheds on the last frame (towards safety at
+    # once, and a drop after a shed shows at once) and restores only when
+    # both are below its restore threshold (a single corrupted low reading
+    # brings no load back).
     power_high: int | None = None
 
 

@@ -112,12 +112,11 @@ def _enum[E: StrEnum](kind: type[E], value: object) -> E | None:
 def meter_view(data: MeterData) -> MeterView:
     """What the policy takes from the meter's published data."""
     state = data.state
-    low, high = data.power_range or (None, None)
     return MeterView(
         period=state.period,
         overload=data.overload,
-        power=low,
-        power_high=high,
+        power=data.power_read,
+        power_high=data.power_high,
         subscribed=state.subscribed_power,
         today=state.today,
         tomorrow=state.tomorrow,
