@@ -141,3 +141,14 @@ def test_overload_mode_and_indexes_pass_through_as_read(state: MeterState) -> No
     assert first.mode is state.mode
     assert first.energy == state.energy
     assert confirmer.confirm(state).overload is False
+
+
+def test_a_zero_subscribed_power_does_not_freeze_the_power(state: MeterState) -> None:
+    """A producer's meter may announce 0 kVA: the step falls back to 5 % of 12 kVA."""
+    confirmer = ReadingConfirmer()
+    powers = [1000, 1000, 1300, 1900]
+    published = _publish(
+        confirmer,
+        *(replace(state, subscribed_power=0, apparent_power=p) for p in powers),
+    )
+    assert [p.apparent_power for p in published] == [None, 1000, 1300, 1900]

@@ -118,12 +118,15 @@ class ReadingConfirmer:
     def confirm(self, reading: MeterState) -> MeterState:
         """Return ``reading`` with every confirmed value, None where none is yet.
 
-        The mode, the overload and the energy indexes pass through as read.
+        The other values (the mode, the overload, the energy indexes, the
+        frame's kind) pass through as read.
         """
         subscribed = self._tracks.get("subscribed_power")
         power_scale = (
             subscribed.confirmed
-            if subscribed is not None and isinstance(subscribed.confirmed, int)
+            if subscribed is not None
+            and isinstance(subscribed.confirmed, int)
+            and subscribed.confirmed > 0
             else FALLBACK_POWER_VA
         )
         power_step = _within(power_scale * STEP_SHARE)
