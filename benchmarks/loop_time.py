@@ -39,6 +39,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
+from benchmarks._stats import percentile  # noqa: E402
 from custom_components.linky_tempo.tic import TicMode  # noqa: E402
 from tests.faults.meter_model import SimulatedMeter, TempoCalendar  # noqa: E402
 from tests.faults.stack import add_entry, meter_entry, setup_loads  # noqa: E402
@@ -82,11 +83,6 @@ class TimedDecoder:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._decoder, name)
-
-
-def pct(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def run_mode(mode: TicMode, frames: int) -> dict[str, Any]:
@@ -177,7 +173,7 @@ def main() -> None:
         print(
             f"{mode.value:9} {result['bytes']:5d} {result['entities']:8d} "
             f"{result['frames']:6d} {result['decode'] * 1e6:9.1f} "
-            f"{statistics.median(publish):14.3f} {pct(publish, 0.99):7.3f} "
+            f"{statistics.median(publish):14.3f} {percentile(publish, 0.99):7.3f} "
             f"{result['busy'] * 1000:18.3f}"
         )
     print(

@@ -37,6 +37,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
+from benchmarks._stats import percentile  # noqa: E402
 from custom_components.linky_tempo import policy  # noqa: E402
 from tests.feeds import PtyMeter, tempo_historic  # noqa: E402
 
@@ -114,7 +115,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     latencies = asyncio.run(measure(runs))
     ms = sorted(value * 1000 for value in latencies)
-    p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
+    p99 = percentile(ms, 0.99)
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     print(f"overload group → first load's service call, {len(ms)} runs")
     print(

@@ -61,6 +61,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
+from benchmarks._stats import percentile  # noqa: E402
 from tests.faults.meter_model import (  # noqa: E402
     MeterFeed,
     PtySink,
@@ -75,11 +76,6 @@ LOAD = "input_boolean.radiator"
 START = datetime(2026, 1, 14, 9, 0, tzinfo=PARIS)
 BASE_VA = 3200
 OVEN_VA = 4100  # 7,300 VA with the base: 32 A > ISOUSC 30 A
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 async def measure(events: int, seed: int) -> dict[str, Any]:

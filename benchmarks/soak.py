@@ -51,6 +51,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
     async_test_home_assistant,
 )
 
+from benchmarks._stats import percentile  # noqa: E402
 from custom_components.linky_tempo.const import (  # noqa: E402
     EVENT_SHEDDING_ENDED,
     EVENT_SHEDDING_STARTED,
@@ -377,7 +378,7 @@ def report(soak: Soak, hours: float) -> None:
     print()
     times = [us / 1000 for us, n in sorted(soak.frame_times.items()) for _ in range(n)]
     if times:
-        p99 = times[min(len(times) - 1, round(0.99 * (len(times) - 1)))]
+        p99 = percentile(times, 0.99)
         print(
             "Event-loop time per frame (synchronous: read, publish, entities, "
             f"shedding), default entry: p50 {statistics.median(times):.3f} ms, "
