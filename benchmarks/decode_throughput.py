@@ -4,7 +4,7 @@ Run from the repository root:
 
     python benchmarks/decode_throughput.py [--megabytes 4] [--repeat 3]
 
-It loads the RAW captures of ../shared/tic-captures (a historic mono Tempo
+It loads the RAW captures of tests/fixtures/captures (a historic mono Tempo
 stream and a standard three-phase Tempo stream), repeats each to a few MB and
 feeds it in realistic chunk sizes: 16 B (a serial read at 1200 Bd), 64 B,
 4 KiB and the whole buffer, without and with an ``on_group`` callback (the
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CAPTURES = REPO_ROOT.parent / "shared" / "tic-captures"
+CAPTURES = REPO_ROOT / "tests" / "fixtures" / "captures"
 STREAMS = {
     "historic mono Tempo": "esciara__pyteleinfo__captured_frames.bin",
     "standard tri Tempo": "lains__teleinfo-nom__assets__stream_standard_raw.txt",

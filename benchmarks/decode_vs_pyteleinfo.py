@@ -4,7 +4,7 @@
 
 Installs pyteleinfo==0.4.0 in .cache/venv-bench on first use (see _peers.py).
 
-Both decoders get the same bytes: the real captures of ../shared/tic-captures
+Both decoders get the same bytes: the real captures of tests/fixtures/captures
 (historic mono Tempo, standard three-phase Tempo), repeated to a few MB.
 
 * linky_tempo: `TicDecoder.feed` in 4 KiB reads (the link's read size), then
@@ -41,7 +41,7 @@ import teleinfo  # noqa: E402
 
 from benchmarks.decode_throughput import load_tic  # noqa: E402
 
-CAPTURES = ROOT.parent / "shared" / "tic-captures"
+CAPTURES = ROOT / "tests" / "fixtures" / "captures"
 STREAMS = {
     "historic mono Tempo": "esciara__pyteleinfo__captured_frames.bin",
     "standard tri Tempo": "lains__teleinfo-nom__assets__stream_standard_raw.txt",

@@ -84,8 +84,6 @@ run_in_env() {
     mount -t tmpfs tmpfs "$root/dev/shm"
     mkdir -p "$root$repo"
     mount --bind "$repo" "$root$repo"
-    shared=$(cd "$repo/.." && pwd)/shared
-    if [ -d "$shared" ]; then mkdir -p "$root$shared"; mount --bind "$shared" "$root$shared"; fi
     exec chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin \
       LANG=C.UTF-8 TERM="${TERM:-dumb}" CI="${CI:-}" PYTHON=/usr/bin/python3.14 \
       PIP_DEFAULT_TIMEOUT=180 PIP_DISABLE_PIP_VERSION_CHECK=1 \

@@ -5,5 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# CI clones the repository with the workplace's shared/ folder beside it.
-CAPTURES_DIR = REPO_ROOT.parent / "shared" / "tic-captures"
+# Real meter captures kept in the repository, with their provenance and
+# licence in the README there.
+CAPTURES_DIR = REPO_ROOT / "tests" / "fixtures" / "captures"

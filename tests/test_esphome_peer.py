@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from pathlib import Path
 
 import pytest
 import serialx
@@ -17,9 +16,9 @@ from aioesphomeapi import APIClient, api_pb2
 from aioesphomeapi.model import SerialProxyParity
 from serialx.platforms import serial_esphome
 
+from tests.conftest import CAPTURES_DIR
 from tests.esphome_peer import EsphomeSerialProxyPeer, encode_frame
 
-CAPTURES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "tic-captures"
 CAPTURE = CAPTURES_DIR / "esciara__pyteleinfo__captured_frames.bin"
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")

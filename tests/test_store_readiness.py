@@ -1,8 +1,8 @@
 """Rules of HACS, hassfest and the Integration Quality Scale not in test_repository.
 
-Sources: shared/notes/home-assistant.md §1-2 (hassfest's quality_scale.py,
-translations.py, icons.py and services.py; HACS's validators; the brands
-README). Hassfest does not check a custom integration's quality_scale.yaml or
+Sources: Home Assistant core's script/hassfest (quality_scale.py,
+translations.py, icons.py and services.py), HACS's validators
+(custom_components/hacs/utils/validate.py) and the brands README. Hassfest does not check a custom integration's quality_scale.yaml or
 its French translation: these tests do.
 """
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -17,6 +16,7 @@ import serialx
 from aioesphomeapi.model import SerialProxyParity
 from serialx.platforms import serial_esphome
 
+from tests.conftest import CAPTURES_DIR
 from tests.esphome_peer import EsphomeSerialProxyPeer
 
 if TYPE_CHECKING:
@@ -29,12 +29,7 @@ pytest_plugins = ("tests.ha.esphome_fixtures",)
 # scripts/test installs them.
 from homeassistant.components.esphome import serial_proxy  # noqa: E402
 
-CAPTURE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "tic-captures"
-    / "esciara__pyteleinfo__captured_frames.bin"
-)
+CAPTURE = CAPTURES_DIR / "esciara__pyteleinfo__captured_frames.bin"
 
 EsphomeEntry = tuple[EsphomeSerialProxyPeer, str]
 

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# CI clones the repository with the shared/ folder beside it.
-CAPTURES = (REPO_ROOT.parent / "shared" / "tic-captures").resolve()
+# The real captures, kept in the repository (provenance and licences in the
+# README there).
+CAPTURES = REPO_ROOT / "tests" / "fixtures" / "captures"
 
 STX, ETX, EOT, LF, CR = b"\x02", b"\x03", b"\x04", b"\n", b"\r"
 

@@ -1,4 +1,4 @@
-"""Every real capture in shared/tic-captures, with the counts its README states.
+"""Every real capture in tests/fixtures/captures, with the counts its README states.
 
 RAW and DERIVED files are fed as bytes. TEXTINDEX files lost their control
 characters and are rebuilt (one group per line, blank line = frame boundary).
@@ -73,9 +73,6 @@ OPENHAB_CBETM_BASE = OPENHAB + "cbetm-base-option-1.raw.textindex.txt"
 OPENHAB_CBETM_EJP = OPENHAB + "cbetm-ejp-option-1.raw.textindex.txt"
 HEKMON_HISTORIC = "hekmon__linkytic__res__historic_capture.hex.textindex.txt"
 HEKMON_STANDARD = "hekmon__linkytic__res__standard_capture.hex.textindex.txt"
-RUST_CBETM = (
-    "codeindex-id-49173623331__rust_sample_data_threephase_tempo_CBETM.textindex.txt"
-)
 ISSUE_EOT = "hekmon__linkytic__issue-9__EOT_instead_of_ETX.txt"
 ISSUE_8BIT = "hekmon__linkytic__issue-11__8bit_parity_garbage.txt"
 ISSUE_STD_CORRUPTED = "hekmon__linkytic__issue-51__standard_mode_corrupted_lines.txt"
@@ -114,7 +111,6 @@ ALL_CAPTURES = {
     OPENHAB_CBETM_EJP,
     HEKMON_HISTORIC,
     HEKMON_STANDARD,
-    RUST_CBETM,
     ISSUE_EOT,
     ISSUE_8BIT,
     ISSUE_STD_CORRUPTED,
@@ -141,7 +137,11 @@ def decode(
 
 def test_every_capture_is_covered() -> None:
     """No capture file is left out of these tests."""
-    present = {path.name for path in CAPTURES.iterdir() if path.name != "README.md"}
+    present = {
+        path.name
+        for path in CAPTURES.iterdir()
+        if path.is_file() and not path.name.startswith(".") and path.name != "README.md"
+    }
     assert present == ALL_CAPTURES
 
 
@@ -193,7 +193,6 @@ def test_raw_capture_counts(
         (HEKMON_STANDARD, 0, 38, 0, 0),
         # 5 groups lost their SPACE checksum in the source ("PTEC HPJR");
         # the double blank line is an empty frame (dropped).
-        (RUST_CBETM, 5, 135, 0, 5),
     ],
 )
 def test_textindex_capture_counts(
@@ -374,26 +373,6 @@ def test_openhab_three_phase_producer() -> None:
     assert ccasn.local == datetime(2021, 4, 14, 8, 0, 0)
     assert first.values["CCASN"] == "00806"
     assert frames[1].timestamps["DATE"] == "E210414082627"
-
-
-def test_rust_cbetm_tempo_frames() -> None:
-    """Old three-phase Tempo: DEMAIN ----/ROUG, a truncated frame, lost checksums."""
-    decoder, frames, _ = decode(textindex(RUST_CBETM))
-    assert decoder.dropped_frames == 1  # the empty frame between two blank lines
-    assert [f.values.get("PTEC") for f in frames] == [None, None, "HCJR", "HCJR", None]
-    assert [f.values.get("DEMAIN") for f in frames] == [
-        "----",
-        "----",
-        "ROUG",
-        "ROUG",
-        None,
-    ]
-    assert [f.rejected_groups for f in frames] == [1, 2, 0, 0, 1]
-    truncated = frames[-1]
-    assert "BBRHCJR" not in truncated.values
-    assert truncated.values["BBRHPJW"] == "013332976"
-    assert frames[2].values["HHPHC"] == "Y"
-    assert frames[2].values["PAPP"] == "00549"
 
 
 # -- ISSUE excerpts --------------------------------------------------------

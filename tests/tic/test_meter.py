@@ -41,7 +41,6 @@ from tests.tic.test_captures import (
     OPENHAB_MONO_PROD,
     OPENHAB_TRI_PROD,
     PYTELEINFO_BIN,
-    RUST_CBETM,
 )
 
 TEMPO_ORDER = [
@@ -151,10 +150,53 @@ def test_historic_tempo_mono() -> None:
     assert lains.apparent_power == 120
 
 
+def _three_phase_tempo(
+    ptec: bytes, demain: str, bbrhcjr: bytes, papp: str = "05998"
+) -> bytes:
+    """An old three-phase Tempo meter's frame (CBETM), written for this test.
+
+    ``ptec`` and ``bbrhcjr`` are whole group bodies, so that a test can give
+    one without its checksum (lost, as trailing spaces stripped by a logger
+    lose it) or cut short.
+    """
+    return frame(
+        historic("ADCO", "020830022493"),
+        historic("OPTARIF", "BBR("),
+        historic("ISOUSC", "30"),
+        historic("BBRHCJB", "023916830"),
+        historic("BBRHPJB", "045909975"),
+        historic("BBRHCJW", "007127242"),
+        historic("BBRHPJW", "013332976"),
+        bbrhcjr,
+        historic("BBRHPJR", "007659709"),
+        ptec,
+        historic("DEMAIN", demain),
+        historic("IINST1", "009"),
+        historic("IINST2", "007"),
+        historic("IINST3", "009"),
+        historic("IMAX1", "031"),
+        historic("IMAX2", "034"),
+        historic("IMAX3", "029"),
+        historic("PMAX", "13190"),
+        historic("PAPP", papp),
+        historic("HHPHC", "Y"),
+        historic("MOTDETAT", "000000"),
+        historic("PPOT", "00"),
+    )
+
+
 def test_historic_tempo_three_phase() -> None:
     """Old three-phase Tempo meter: DEMAIN ---- is unknown, never blue."""
-    frames = TicDecoder().feed(textindex(RUST_CBETM))
-    first, _, red, _, truncated = (read_meter(f) for f in frames)
+    index = historic("BBRHCJR", "004353593")
+    stream = (
+        _three_phase_tempo(b"PTEC HPJR", "----", index)
+        + _three_phase_tempo(historic("PTEC", "HCJR"), "ROUG", index, "00549")
+        # The last frame lost the end of its BBRHCJR group.
+        + _three_phase_tempo(historic("PTEC", "HCJR"), "ROUG", b"BBRHCJR 004357")
+    )
+    decoder = TicDecoder()
+    first, red, truncated = (read_meter(f) for f in decoder.feed(stream))
+    assert decoder.checksum_errors + decoder.malformed_groups == 2
     assert first.tomorrow is TempoColor.UNKNOWN
     assert first.period is None  # its PTEC group lost the checksum
     assert first.today is None
@@ -164,9 +206,11 @@ def test_historic_tempo_three_phase() -> None:
     assert first.apparent_power == 5998
     assert red.period is TariffPeriod.HC_RED
     assert red.today is red.tomorrow is TempoColor.RED
+    assert red.apparent_power == 549
     assert red.energy_total == sum(red.energy.values())
     # A frame missing one Tempo index has no total (it would look like a drop).
     assert TariffPeriod.HC_RED not in truncated.energy
+    assert truncated.energy[TariffPeriod.HP_WHITE] == 13_332_976
     assert truncated.energy_total is None
 
 
