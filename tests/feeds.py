@@ -14,8 +14,12 @@ import contextlib
 import os
 import tty
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.conftest import CAPTURES_DIR
+
+if TYPE_CHECKING:
+    from tests.faults.virtual_time import VirtualClock
 
 HISTORIC_CAPTURE = CAPTURES_DIR / "esciara__pyteleinfo__captured_frames.bin"
 STANDARD_CAPTURE = CAPTURES_DIR / "lains__teleinfo-nom__assets__stream_standard_raw.txt"
@@ -39,6 +43,8 @@ class PtyMeter:
         self.rate = bytes_per_second(baudrate) * speedup
         self._master: int | None = None
         self._slave: int | None = None
+        # Bytes lost because nobody read them (see `write_now`).
+        self.dropped = 0
         self.plug()
 
     def plug(self) -> None:
@@ -63,16 +69,21 @@ class PtyMeter:
         os.unlink(self.path)
         self.path.symlink_to("/dev/pts/does-not-exist")
 
-    def write_now(self, data: bytes) -> None:
-        """Write bytes at once (the reader sees them in one or a few reads)."""
+    def write_now(self, data: bytes) -> int:
+        """Write bytes at once (the reader sees them in one or a few reads).
+
+        As on a real TIC line, what nobody reads is lost: once the pty's
+        buffer is full (the reader stopped, or is reopening the port), the
+        rest is dropped and counted in `dropped`, never waited for. Returns
+        the number of bytes the pty took.
+        """
         assert self._master is not None
-        view = memoryview(data)
-        while view:
-            try:
-                written = os.write(self._master, view)
-            except BlockingIOError:
-                written = 0
-            view = view[written:]
+        try:
+            written = os.write(self._master, data)
+        except BlockingIOError:
+            written = 0
+        self.dropped += len(data) - written
+        return written
 
     async def send(self, data: bytes, chunk: int = 16) -> None:
         """Write bytes at the line's pace."""
@@ -214,15 +225,23 @@ class Streamer:
     """Send a frame again and again, as a meter does, until stopped.
 
     Tests change `frame` to change what the meter says. Writes that fail
-    (the pty is unplugged) are skipped.
+    (the pty is unplugged) are skipped; on a pty, what nobody reads is lost
+    (`PtyMeter.write_now`). On a virtual clock (``clock``), each write tells
+    the clock to wait for the bytes before it jumps to the next timer.
     """
 
     def __init__(
-        self, meter: PtyMeter | TcpMeter, frame: bytes, period: float = 0.1
+        self,
+        meter: PtyMeter | TcpMeter,
+        frame: bytes,
+        period: float = 0.1,
+        *,
+        clock: VirtualClock | None = None,
     ) -> None:
         self.meter = meter
         self.frame = frame
         self.period = period
+        self.clock = clock
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
@@ -232,6 +251,8 @@ class Streamer:
                     self.meter.write_now(self.frame)
                 else:
                     await self.meter.send(self.frame)
+                if self.clock is not None:
+                    self.clock.expect_io()
             await asyncio.sleep(self.period)
 
     async def __aenter__(self) -> Streamer:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from homeassistant.core import HomeAssistant, State
@@ -30,7 +31,8 @@ from custom_components.linky_tempo.const import (
     EVENT_SHEDDING_ENDED,
     EVENT_SHEDDING_STARTED,
 )
-from custom_components.linky_tempo.tempo import peak_end_covering, tempo_now
+from custom_components.linky_tempo.tempo import tempo_now
+from tests.faults.virtual_time import virtual_time
 from tests.feeds import PtyMeter, Streamer, tempo_historic
 from tests.ha.waiting import wait_state
 
@@ -177,28 +179,42 @@ async def test_restores_come_one_at_a_time_highest_priority_first(
 
 
 async def test_heat_cancels_white_peak_until_the_end_of_the_peak(
-    hass: HomeAssistant, white_peak: Streamer
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
 ) -> None:
-    await wait_state(hass, RADIATOR, "off")
-    await hass.services.async_call(
-        "climate",
-        "set_hvac_mode",
-        {"entity_id": CLIMATE, "hvac_mode": "heat"},
-        blocking=True,
-    )
-    await wait_state(hass, RADIATOR, "on")
-    await wait_state(hass, ZONE, "comfort")
-    await wait_state(hass, OFFICE, "heat")
-    climate = hass.states.get(CLIMATE)
-    assert climate.state == "heat"
-    assert climate.attributes["hvac_action"] == "heating"
-    end = dt_util.parse_datetime(climate.attributes["override_end"])
-    assert end == peak_end_covering(tempo_now())
-    assert end.hour == 22
-    # At the end of the peak period HEAT returns to AUTO by itself.
-    async_fire_time_changed(hass, end + timedelta(seconds=1))
-    await wait_state(hass, CLIMATE, "auto")
-    await wait_state(hass, RADIATOR, "off")
+    """HEAT lasts until 22:00, then AUTO sheds again while the peak goes on.
+
+    On a virtual clock started at 21:58 on a white day, the meter streaming
+    all along: the end of the override is reached by time passing, not by
+    firing every timer of the loop at once (which fired the link's own
+    silence timeout too, and left it reopening a pty that cannot be
+    reconfigured: see CONTRIBUTING.md).
+    """
+    with virtual_time(
+        hass.loop, datetime(2026, 1, 15, 21, 58, tzinfo=ZoneInfo("Europe/Paris"))
+    ) as clock:
+        await _setup(hass, pty_meter)
+        async with Streamer(pty_meter, tempo_historic(period="HPJW"), clock=clock):
+            await wait_state(hass, RADIATOR, "off")
+            await hass.services.async_call(
+                "climate",
+                "set_hvac_mode",
+                {"entity_id": CLIMATE, "hvac_mode": "heat"},
+                blocking=True,
+            )
+            await wait_state(hass, RADIATOR, "on")
+            await wait_state(hass, ZONE, "comfort")
+            await wait_state(hass, OFFICE, "heat")
+            climate = hass.states.get(CLIMATE)
+            assert climate.state == "heat"
+            assert climate.attributes["hvac_action"] == "heating"
+            end = dt_util.parse_datetime(climate.attributes["override_end"])
+            assert end == datetime(2026, 1, 15, 22, tzinfo=ZoneInfo("Europe/Paris"))
+            assert clock.tempo_now() < end
+            # At the end of the peak period HEAT returns to AUTO by itself:
+            # the meter still says white-day peak, so the loads are shed again.
+            await wait_state(hass, CLIMATE, "auto", within=180)
+            assert clock.tempo_now() >= end
+            await wait_state(hass, RADIATOR, "off")
 
 
 async def test_heat_is_refused_on_a_red_peak(
