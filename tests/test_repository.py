@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from homeassistant.const import __version__ as HA_VERSION
+from packaging.version import Version
 
 from tests.conftest import REPO_ROOT
 
@@ -69,3 +77,61 @@ def test_hacs_json_is_valid() -> None:
 
 def test_licence_is_osi_approved_apache() -> None:
     assert "Apache License" in (REPO_ROOT / "LICENSE").read_text()[:200]
+
+
+def _constraint(name: str) -> str | None:
+    """The version Home Assistant's package_constraints.txt pins for a package."""
+    import homeassistant
+
+    constraints = Path(homeassistant.__file__).parent / "package_constraints.txt"
+    for line in constraints.read_text().splitlines():
+        package, _, version = line.partition("==")
+        if package.strip().lower() == name:
+            return version.strip()
+    return None
+
+
+def test_serialx_is_the_release_pin_and_meets_the_manifest_minimum() -> None:
+    """Installed under Home Assistant's constraints, as a user's install is."""
+    pinned = _constraint("serialx")
+    assert pinned is not None
+    assert version("serialx") == pinned
+    (requirement,) = [
+        item for item in _manifest()["requirements"] if item.startswith("serialx")
+    ]
+    minimum = requirement.removeprefix("serialx>=")
+    assert Version(minimum) <= Version(pinned), (requirement, pinned)
+
+
+@pytest.mark.skipif(
+    os.environ.get("LINKY_TEMPO_PIN") != "oldest",
+    reason="scripts/test sets LINKY_TEMPO_PIN=oldest on the oldest pin",
+)
+def test_the_oldest_pin_is_the_minimum_hacs_json_states() -> None:
+    hacs = json.loads((REPO_ROOT / "hacs.json").read_text())
+    assert HA_VERSION == hacs["homeassistant"]
+
+
+OUTSIDE_PATTERNS = (
+    re.compile(r"tic-captures"),
+    re.compile(r"""["'/]shared["'/]"""),
+    re.compile(r"""(?:ROOT|parents\[\d\])\.parent\b"""),
+)
+
+
+def test_nothing_reads_outside_the_repository() -> None:
+    """No test, benchmark, script or simulator names a path beside the clone."""
+    offenders = []
+    for folder in ("tests", "benchmarks", "scripts", "tic_simulator", ".ci"):
+        for path in sorted((REPO_ROOT / folder).rglob("*")):
+            if not path.is_file() or "fixtures" in path.parts or path.suffix == ".pyc":
+                continue
+            if path == Path(__file__):
+                continue
+            text = path.read_text(errors="replace")
+            offenders += [
+                f"{path.relative_to(REPO_ROOT)}: {pattern.pattern}"
+                for pattern in OUTSIDE_PATTERNS
+                if pattern.search(text)
+            ]
+    assert offenders == []
