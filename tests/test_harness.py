@@ -40,7 +40,7 @@ def test_a_hanging_test_fails_within_its_timeout_and_is_named(tmp_path: Path) ->
             """
         )
     )
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             sys.executable,
             "-m",
