@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime
 
+import pytest
 from homeassistant.core import HomeAssistant
 
 from custom_components.linky_tempo.tic import TempoColor
@@ -106,6 +107,9 @@ def _check(
     assert recorder.problems() == []
 
 
+# An hour of frames on the virtual clock: about 20 s of CPU on an idle
+# machine, twice that with every CPU busy.
+@pytest.mark.timeout(300)
 async def test_usb_dongle_unplugged_every_30_s_for_an_hour(
     hass: HomeAssistant,
     pty: PtyMeter,
@@ -124,6 +128,9 @@ async def test_usb_dongle_unplugged_every_30_s_for_an_hour(
     assert leaked <= 0
 
 
+# An hour of frames on the virtual clock: about 20 s of CPU on an idle
+# machine, twice that with every CPU busy.
+@pytest.mark.timeout(300)
 async def test_ser2net_connection_reset_every_30_s_for_an_hour(
     hass: HomeAssistant,
     tcp_meter: TcpMeter,
