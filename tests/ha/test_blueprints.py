@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -108,6 +109,24 @@ async def _set(
 
 def test_the_five_blueprints_are_in_the_repository() -> None:
     assert sorted(path.name for path in SOURCE.iterdir()) == sorted(ALL)
+
+
+@pytest.mark.parametrize(
+    ("readme", "link"), [("README.md", "Import"), ("README.fr.md", "Importer")]
+)
+def test_every_blueprint_is_in_both_readmes_with_its_import_link(
+    readme: str, link: str
+) -> None:
+    text = (REPO_ROOT / readme).read_text(encoding="utf-8")
+    for file in ALL:
+        path = f"blueprints/automation/linky_tempo/{file}"
+        url = quote(SOURCE_URL.format(file), safe="")
+        row = (
+            f"([`{file}`]({path})) | [{link}]"
+            f"(https://my.home-assistant.io/redirect/blueprint_import/"
+            f"?blueprint_url={url}) |"
+        )
+        assert row in text, (readme, file)
 
 
 async def test_blueprints_load_and_validate_as_home_assistant_does(
