@@ -54,8 +54,9 @@ def test_no_deprecated_member_without_its_replacement(name: str) -> None:
 
 
 def test_the_native_unit_is_the_legacy_one() -> None:
-    assert (
-        LinkyTempoClimate._attr_native_temperature_unit
-        == LinkyTempoClimate._attr_temperature_unit
-        == "°C"
-    )
+    # Up to 2026.10 the entity's metaclass makes _attr_temperature_unit a
+    # property: read both off an instance.
+    entity = LinkyTempoClimate.__new__(LinkyTempoClimate)
+    assert entity._attr_native_temperature_unit == "°C"
+    assert entity._attr_temperature_unit == "°C"
+    assert entity.temperature_unit == "°C"
