@@ -13,9 +13,9 @@ from tests.browser import log_check
 # What Home Assistant 2026.11 logged with the integration before the climate
 # entity provided the native_ members, among lines that must pass.
 LOG = """\
-2026-11-30 23:10:00.001 WARNING (SyncWorker_0) [homeassistant.loader] We found a custom integration linky_tempo which has not been tested by Home Assistant. This component might cause stability problems, be sure to disable it if you experience issues with Home Assistant
+2026-11-30 23:10:00.001+00:00 WARNING (SyncWorker_0) [homeassistant.loader] We found a custom integration linky_tempo which has not been tested by Home Assistant. This component might cause stability problems, be sure to disable it if you experience issues with Home Assistant
 2026-11-30 23:10:00.002 WARNING (MainThread) [homeassistant.components.http] Unrelated warning
-2026-11-30 23:10:01.003 WARNING (ImportExecutor_0) [custom_components.linky_tempo.climate] custom_components.linky_tempo.climate::LinkyTempoClimate provides the deprecated _attr_temperature_unit, this will stop working in Home Assistant 2027.11, use _attr_native_temperature_unit instead, please report it to the custom integration author
+2026-11-30 23:10:01.003+00:00 WARNING (ImportExecutor_0) [custom_components.linky_tempo.climate] custom_components.linky_tempo.climate::LinkyTempoClimate provides the deprecated _attr_temperature_unit, this will stop working in Home Assistant 2027.11, use _attr_native_temperature_unit instead, please report it to the custom integration author
 2026-11-30 23:10:01.004 INFO (MainThread) [custom_components.linky_tempo.link] Linky Tempo reads socket://127.0.0.1:50123
 2026-11-30 23:10:02.005 ERROR (MainThread) [homeassistant.components.sensor] Error adding entity sensor.x
 Traceback (most recent call last):
@@ -47,6 +47,14 @@ def test_each_rule_fails_alone(line: str) -> None:
     assert log_check.offending([f"2026-11-30 23:10:00.000 {line}"])
 
 
+def test_a_record_is_recognised_with_or_without_utc_offset() -> None:
+    for stamp in ("2026-11-30 23:10:00.001+00:00", "2026-11-30 23:10:00.001"):
+        line = f"{stamp} WARNING (MainThread) [x] Unrelated warning"
+        assert list(log_check.records([line, "more"])) == [
+            ("WARNING", f"{line}\nmore")
+        ]
+
+
 def test_a_clean_log_passes() -> None:
     lines = LOG.splitlines()
     clean = [lines[0], lines[1], lines[3], lines[-1]]
@@ -65,3 +73,6 @@ def test_main_prints_the_offending_lines(
     log.write_text("\n".join(LOG.splitlines()[:2]) + "\n")
     assert log_check.main([str(log)]) == 0
     assert log_check.main([str(tmp_path / "missing.log")]) == 1
+    # A format it cannot split into records fails rather than hides them.
+    log.write_text("WARNING custom_components.linky_tempo: something\n")
+    assert log_check.main([str(log)]) == 1

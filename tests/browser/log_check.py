@@ -28,9 +28,11 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-# "2026-11-30 23:10:00.123 WARNING (MainThread) [logger.name] message"
+# "2026-11-30 23:10:00.123+00:00 WARNING (MainThread) [logger.name] message"
+# (2026.11; older releases had no UTC offset).
 RECORD_START = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\s+"
+    r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?\s+"
     r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL|FATAL)\b"
 )
 NAMES_INTEGRATION = re.compile(r"linky[_ ]tempo", re.IGNORECASE)
@@ -83,7 +85,13 @@ def main(argv: list[str]) -> int:
             status = 1
             continue
         with path.open(encoding="utf-8", errors="replace") as log:
-            found = offending(log)
+            lines = log.readlines()
+        if not any(RECORD_START.match(line) for line in lines):
+            # A format this does not know would hide every record.
+            print(f"{path}: no log record recognised", file=sys.stderr)
+            status = 1
+            continue
+        found = offending(lines)
         if found:
             status = 1
             print(f"{path}: {len(found)} record(s) about Linky Tempo:", file=sys.stderr)
