@@ -50,9 +50,7 @@ def test_each_rule_fails_alone(line: str) -> None:
 def test_a_record_is_recognised_with_or_without_utc_offset() -> None:
     for stamp in ("2026-11-30 23:10:00.001+00:00", "2026-11-30 23:10:00.001"):
         line = f"{stamp} WARNING (MainThread) [x] Unrelated warning"
-        assert list(log_check.records([line, "more"])) == [
-            ("WARNING", f"{line}\nmore")
-        ]
+        assert list(log_check.records([line, "more"])) == [("WARNING", f"{line}\nmore")]
 
 
 def test_a_clean_log_passes() -> None:
