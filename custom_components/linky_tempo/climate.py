@@ -49,6 +49,11 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     _attr_translation_key = "heating"
     _attr_hvac_modes = [HVACMode.AUTO, HVACMode.HEAT]
     _attr_supported_features = ClimateEntityFeature(0)
+    # Home Assistant 2026.11 reads the native_ members and deprecates the
+    # others (they stop working in 2027.11); up to 2026.10 only the others
+    # exist. A class that provides both is served its native_ ones by 2026.11,
+    # without the deprecation warning.
+    _attr_native_temperature_unit = UnitOfTemperature.CELSIUS
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
     _enable_turn_on_off_backwards_compatibility = False
 
@@ -68,8 +73,7 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
         return HVACAction.IDLE
 
     @property
-    @override
-    def current_temperature(self) -> float | None:
+    def native_current_temperature(self) -> float | None:
         """The chosen temperature sensor, or a fixed 21 °C for Apple Home."""
         entity_id = self.shedding.entry.options.get(CONF_TEMPERATURE_SENSOR)
         if not entity_id:
@@ -81,6 +85,12 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
             return float(state.state)
         except ValueError:
             return None
+
+    @property
+    @override
+    def current_temperature(self) -> float | None:
+        """What Home Assistant up to 2026.10 reads: the native one."""
+        return self.native_current_temperature
 
     @property
     @override
