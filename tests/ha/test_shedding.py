@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
@@ -21,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache,
 )
 
-from custom_components.linky_tempo import shedding as shedding_module
+from custom_components.linky_tempo import driver as driver_module
 from custom_components.linky_tempo.const import (
     CONF_LOADS,
     CONF_MODE,
@@ -51,7 +52,7 @@ LOADS = [
 @pytest.fixture(autouse=True)
 def fast_restore_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Space restores by 0.2 s instead of 5 s (one test checks the order)."""
-    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 0.2)
+    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 0.2)
 
 
 @pytest.fixture
@@ -126,6 +127,23 @@ async def white_peak(
         yield meter
 
 
+async def test_shedding_entities_keep_their_unique_ids(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    """Existing installations know these entities by these ids: never change."""
+    await _setup(hass, pty_meter)
+    registry = er.async_get(hass)
+    assert registry.async_get_entity_id("climate", DOMAIN, f"{METER_ID}_heating") == (
+        CLIMATE
+    )
+    assert registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{METER_ID}_shedding_reason"
+    ) == ("sensor.linky_tempo_shedding_reason")
+    assert registry.async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{METER_ID}_shedding"
+    ) == ("binary_sensor.linky_tempo_shedding")
+
+
 async def test_white_peak_sheds_every_kind_of_load_then_restores_exactly(
     hass: HomeAssistant, white_peak: Streamer
 ) -> None:
@@ -162,7 +180,7 @@ async def test_restores_come_one_at_a_time_highest_priority_first(
     hass: HomeAssistant, white_peak: Streamer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await wait_state(hass, RADIATOR, "off")
-    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 1.0)
+    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 1.0)
     changes: list[str] = []
     hass.bus.async_listen(
         "state_changed",
