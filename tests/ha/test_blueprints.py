@@ -32,6 +32,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
 from tests.conftest import REPO_ROOT
 from tests.feeds import PtyMeter, Streamer, tempo_historic
+from tests.stack import CLIMATE
 
 SOURCE = REPO_ROOT / "blueprints" / "automation" / "linky_tempo"
 SOURCE_URL = (
@@ -44,7 +45,6 @@ BUTTON = "button_toggle_heating.yaml"
 
 TOMORROW = "sensor.linky_tempo_tomorrow_s_colour"
 PERIOD = "sensor.linky_tempo_tariff_period"
-CLIMATE = "climate.linky_tempo_heating"
 
 
 @pytest.fixture
