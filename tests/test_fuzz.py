@@ -34,11 +34,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custom_components.linky_tempo.confirmation import ReadingConfirmer
-from custom_components.linky_tempo.coordinator import MeterCoordinator, MeterData
+from custom_components.linky_tempo.coordinator import (
+    STALE_AFTER,
+    MeterCoordinator,
+    MeterData,
+)
 from custom_components.linky_tempo.glitch_filter import REBASE_AFTER, EnergyGlitchFilter
 from custom_components.linky_tempo.policy import (
+    HeatingMode,
     MeterView,
-    Mode,
     PolicySettings,
     SheddingPolicy,
 )
@@ -251,7 +255,7 @@ class Pipeline:
         self.decoder = TicDecoder(mode, on_group=self._on_group)
         self.coordinator = _Coordinator(_Link(self.decoder))
         self.policy = SheddingPolicy(list(LOADS), PolicySettings())
-        self.mode = Mode.HEAT if mode_heat else Mode.AUTO
+        self.mode = HeatingMode.HEAT if mode_heat else HeatingMode.AUTO
         self.mono = 1000.0
         self.local = START
         self.frames = 0
@@ -287,6 +291,10 @@ class Pipeline:
         self.policy.observe(meter_view(data), self.mono, self.local)
 
     def evaluate(self, lost: bool | None = None) -> None:
+        if lost is None:
+            # As the meter coordinator: lost once no frame came for 10 s.
+            last = self.policy.last_frame
+            lost = last is None or self.mono - last > STALE_AFTER.total_seconds()
         decision = self.policy.evaluate(self.mono, self.local, self.mode, lost=lost)
         assert set(decision.shed) <= set(LOADS)
         assert set(self.policy.overload_shed) <= set(LOADS)
@@ -424,7 +432,7 @@ policy_steps = st.lists(
             st.one_of(st.none(), st.sampled_from([0, 3000, 6000, 9000, 36000])),
             colors, colors,
         ),
-        st.tuples(st.just("mode"), st.sampled_from(list(Mode))),
+        st.tuples(st.just("mode"), st.sampled_from(list(HeatingMode))),
         st.tuples(
             st.just("wait"),
             st.sampled_from([0.0, 0.5, 2.0, 5.0, 11.0, 61.0, 301.0, 901.0, 86400.0]),

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final, override
+from typing import Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -50,22 +50,9 @@ from .tic import (
     read_meter,
 )
 
-if TYPE_CHECKING:
-    from .shedding import SheddingCoordinator
-
 # Enedis-NOI-CPT_54E §9.4.1: no correct frame for 10 s is a receiver error.
 STALE_AFTER: Final = timedelta(seconds=10)
 REPAIR_AFTER: Final = timedelta(hours=1)
-
-type LinkyTempoConfigEntry = ConfigEntry["LinkyTempoData"]
-
-
-@dataclass(slots=True)
-class LinkyTempoData:
-    """What a loaded config entry holds at run time."""
-
-    meter: MeterCoordinator
-    shedding: SheddingCoordinator
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +87,9 @@ def _entry_mode(entry: ConfigEntry) -> TicMode | None:
 class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     """Owns the link to one meter and publishes its state."""
 
-    config_entry: LinkyTempoConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: LinkyTempoConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the coordinator and its link (not opened yet)."""
         super().__init__(
             hass,

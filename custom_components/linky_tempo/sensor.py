@@ -29,7 +29,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LinkyTempoConfigEntry, MeterData
+from .coordinator import MeterData
 from .entity import (
     LinkyEntity,
     LinkyEntityDescription,
@@ -37,6 +37,7 @@ from .entity import (
     WriteRate,
     add_entities_for_meter,
 )
+from .models import LinkyTempoConfigEntry
 from .policy import ShedReason
 from .tic import Contract, CutOffState, TariffPeriod, TempoColor
 
@@ -314,6 +315,7 @@ class SheddingReasonSensor(SheddingEntity, SensorEntity):
     """Why heating loads are shed: none, red_peak, white_peak or overload."""
 
     _attr_translation_key = "shedding_reason"
+    unique_key = "shedding_reason"
     _attr_device_class = SensorDeviceClass.ENUM
     _attr_options = [str(reason) for reason in ShedReason]
 

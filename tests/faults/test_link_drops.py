@@ -26,7 +26,9 @@ from tests.faults.meter_model import (
     SimulatedMeter,
     TempoCalendar,
 )
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock
+from tests.feeds import PtyMeter, TcpMeter
+from tests.stack import (
     SHED,
     Recorder,
     add_entry,
@@ -34,10 +36,8 @@ from tests.faults.stack import (
     load_states,
     meter_entry,
     setup_loads,
-    wait_for,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock
-from tests.feeds import PtyMeter, TcpMeter
+from tests.waiting import wait_until
 
 CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
 START = datetime(2026, 1, 14, 9, 0, tzinfo=PARIS)
@@ -61,7 +61,7 @@ async def _drop_every_30_s(
     await setup_loads(hass)
     feed.start()
     entry = await add_entry(hass, meter_entry(port))
-    await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+    await wait_until(lambda: load_states(hass) == SHED, within=60)
     link = entry.runtime_data.meter.link
     fds_before = _open_fds()
     recorder = Recorder(hass).start()
@@ -73,8 +73,7 @@ async def _drop_every_30_s(
         await asyncio.sleep(OUTAGE)
         restore()
         # Data comes back well within the 30 s period.
-        await wait_for(
-            hass,
+        await wait_until(
             lambda before=before: link.decoder.frames > before,
             within=EVERY - OUTAGE,
         )

@@ -42,6 +42,7 @@ from custom_components.linky_tempo.const import (
 )
 from tests.conftest import REPO_ROOT
 from tests.feeds import PtyMeter, Streamer, tempo_historic
+from tests.stack import CLIMATE
 
 SOURCE = REPO_ROOT / "blueprints" / "automation" / "linky_tempo"
 SOURCE_URL = (
@@ -57,7 +58,6 @@ ALL = (APPLIANCE, BATTERY_PEAKS, BUTTON, NOTIFY, SHEDDING)
 
 TOMORROW = "sensor.linky_tempo_tomorrow_s_colour"
 PERIOD = "sensor.linky_tempo_tariff_period"
-CLIMATE = "climate.linky_tempo_heating"
 OVERLOAD = "binary_sensor.linky_tempo_overload"
 
 
