@@ -42,7 +42,7 @@ from custom_components.linky_tempo.const import (
 )
 from tests.conftest import REPO_ROOT
 from tests.feeds import PtyMeter, Streamer, tempo_historic
-from tests.stack import CLIMATE
+from tests.stack import CLIMATE, METER_ID
 
 SOURCE = REPO_ROOT / "blueprints" / "automation" / "linky_tempo"
 SOURCE_URL = (
@@ -1077,7 +1077,7 @@ async def test_blueprints_drive_the_real_integration(
         await _set(hass, button, "off")
     entry = MockConfigEntry(
         domain=DOMAIN,
-        unique_id="021861348497",
+        unique_id=METER_ID,
         data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
     )
     entry.add_to_hass(hass)
@@ -1153,7 +1153,7 @@ async def test_shedding_of_the_real_integration_is_notified(
     )
     entry = MockConfigEntry(
         domain=DOMAIN,
-        unique_id="021861348497",
+        unique_id=METER_ID,
         data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
         options={CONF_LOADS: [{"entity_id": "input_boolean.radiator", "priority": 1}]},
     )
