@@ -227,6 +227,26 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         value_fn=lambda data: data.state.subscribed_power,
         exists_fn=lambda data: data.state.subscribed_power is not None,
     ),
+    # Standard mode's SMAXSN (today) and SMAXSN-1 (yesterday); three-phase
+    # historic meters send yesterday's only (PMAX).
+    LinkySensorEntityDescription(
+        key="max_power_today",
+        translation_key="max_power_today",
+        device_class=SensorDeviceClass.APPARENT_POWER,
+        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        value_fn=lambda data: data.state.max_power_today,
+        exists_fn=lambda data: data.state.max_power_today is not None,
+        write_rate=WriteRate.MINUTE,
+    ),
+    LinkySensorEntityDescription(
+        key="max_power_yesterday",
+        translation_key="max_power_yesterday",
+        device_class=SensorDeviceClass.APPARENT_POWER,
+        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.max_power_yesterday,
+        exists_fn=lambda data: data.state.max_power_yesterday is not None,
+    ),
     *_phase_descriptions(),
     LinkySensorEntityDescription(
         key="injected_energy",
