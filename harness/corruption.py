@@ -19,22 +19,12 @@ from typing import Any, Final
 from custom_components.linky_tempo.confirmation import ReadingConfirmer
 from custom_components.linky_tempo.glitch_filter import EnergyGlitchFilter
 from custom_components.linky_tempo.tic import TariffPeriod, TicDecoder, read_meter
-from harness.virtual_time import PARIS
 from tic_simulator.feed import corrupt, line_seconds
 from tic_simulator.scripted import ScriptedMeter
-from tic_simulator.tempo import Colour, TempoCalendar
+from tic_simulator.tempo import PARIS, Colour, TempoCalendar
 
 RATE: Final = 0.01
 CALENDAR = TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE})
-ENERGY_ENTITIES = {
-    TariffPeriod.HC_BLUE: "sensor.linky_tempo_energy_off_peak_blue_day",
-    TariffPeriod.HP_BLUE: "sensor.linky_tempo_energy_peak_blue_day",
-    TariffPeriod.HC_WHITE: "sensor.linky_tempo_energy_off_peak_white_day",
-    TariffPeriod.HP_WHITE: "sensor.linky_tempo_energy_peak_white_day",
-    TariffPeriod.HC_RED: "sensor.linky_tempo_energy_off_peak_red_day",
-    TariffPeriod.HP_RED: "sensor.linky_tempo_energy_peak_red_day",
-}
-
 
 # Household power: a level held for a while (appliances switching), with the
 # few tens of VA of jitter a real meter shows from one frame to the next.

@@ -22,7 +22,8 @@ from datetime import datetime
 
 from homeassistant.core import HomeAssistant
 
-from harness.corruption import CALENDAR, ENERGY_ENTITIES, RATE, pipeline_run
+from custom_components.linky_tempo.tic import TariffPeriod
+from harness.corruption import CALENDAR, RATE, pipeline_run
 from harness.stack import (
     LOAD_POWER,
     NORMAL,
@@ -39,6 +40,15 @@ from tests.waiting import wait_until
 from tic_simulator.feed import MeterFeed, PtySink
 from tic_simulator.scripted import ScriptedMeter
 from tic_simulator.transport import PtyMeter
+
+ENERGY_ENTITIES = {
+    TariffPeriod.HC_BLUE: "sensor.linky_tempo_energy_off_peak_blue_day",
+    TariffPeriod.HP_BLUE: "sensor.linky_tempo_energy_peak_blue_day",
+    TariffPeriod.HC_WHITE: "sensor.linky_tempo_energy_off_peak_white_day",
+    TariffPeriod.HP_WHITE: "sensor.linky_tempo_energy_peak_white_day",
+    TariffPeriod.HC_RED: "sensor.linky_tempo_energy_off_peak_red_day",
+    TariffPeriod.HP_RED: "sensor.linky_tempo_energy_peak_red_day",
+}
 
 
 def test_pipeline_under_corruption_publishes_nothing_wrong() -> None:
