@@ -305,8 +305,8 @@ def report(soak: Soak, hours: float) -> None:
             (m for m in soak.moves if m[0] >= boundary),
             None,
         )
-        shed_before = before.name.startswith("HP_") and before.name != "HP_BLUE"
-        shed_after = after.name.startswith("HP_") and after.name != "HP_BLUE"
+        shed_before = before.peak and before.colour is not Colour.BLUE
+        shed_after = after.peak and after.colour is not Colour.BLUE
         expected = (
             "shed"
             if shed_after and not shed_before
@@ -321,7 +321,7 @@ def report(soak: Soak, hours: float) -> None:
             else "—"
         )
         print(
-            f"  {boundary:%a %d %H:%M}  {before.value:>8} → {after.value:<8} "
+            f"  {boundary:%a %d %H:%M}  {before.key:>8} → {after.key:<8} "
             f"expected {expected:8} first action +{lag}"
         )
     print()
