@@ -4,7 +4,7 @@
 
 The simulated Linky Tempo meter (historic mode, household power: levels held
 for a while with some jitter) is sent through the coordinator's pure steps, as
-in tests/faults/test_corruption.py: `TicDecoder` → `read_meter` →
+in harness/corruption.py: `TicDecoder` → `read_meter` →
 `ReadingConfirmer` → `EnergyGlitchFilter`, with each byte replaced by a random
 one with probability ``--rate``. Counted, per frame the decoder completes:
 
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.faults import test_corruption  # noqa: E402
+from harness.corruption import pipeline_run  # noqa: E402
 
 
 def main() -> None:
@@ -39,9 +39,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=20260114)
     args = parser.parse_args()
-    test_corruption.RATE = args.rate
     began = time.perf_counter()
-    counts = test_corruption._pipeline_run(args.frames, args.seed)
+    counts = pipeline_run(args.frames, args.seed, args.rate)
     seconds = time.perf_counter() - began
     frames = counts["frames"]
     print(

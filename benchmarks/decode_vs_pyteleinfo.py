@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks._peers import reexec_with_peers  # noqa: E402
-from tests.feeds import frames_of as split_frames  # noqa: E402
+from tic_simulator.frames import frames_of as split_frames  # noqa: E402
 
 reexec_with_peers()
 

@@ -5,7 +5,7 @@
 Installs atheris in .cache/venv-bench on first use (see _peers.py); without
 it, hypothesis runs every input.
 
-The targets are those of tests/test_fuzz.py (which runs a few hundred inputs
+The targets are those of harness/fuzz.py (tests/test_fuzz.py runs a few hundred inputs
 of each in scripts/test):
 
 * hypothesis, ``--hypothesis`` inputs shared between five targets: realistic
@@ -53,7 +53,7 @@ def _hypothesis_job(job: tuple[str, int, int]) -> tuple[str, int, float, str]:
     from hypothesis import HealthCheck, given, seed, settings
     from hypothesis import strategies as st
 
-    from tests import test_fuzz as t
+    from harness import fuzz as t
 
     plan = {
         "realistic streams": (st.tuples(t.seeds, t.modes), t.pipeline_from_seed),

@@ -4,7 +4,7 @@
 
 Coverage-guided: the package's modules are instrumented. Each input is cut
 by a FuzzedDataProvider into a target choice, a mode, read sizes, time gaps
-and then either a byte stream (the whole pipeline of tests/test_fuzz.py) or
+and then either a byte stream (the whole pipeline of harness/fuzz.py) or
 a list of label/value pairs (any frame through read_meter and the
 coordinator). Any exception is a crash: libFuzzer stops and prints it.
 """
@@ -27,7 +27,7 @@ with atheris.instrument_imports(include=["custom_components"]):
         policy,
         tic,
     )
-from tests.test_fuzz import LABELS, run_frame, run_pipeline  # noqa: E402
+from harness.fuzz import LABELS, run_frame, run_pipeline  # noqa: E402
 
 MODES = (None, tic.TicMode.HISTORIC, tic.TicMode.STANDARD)
 GAPS = (0.0, 0.1, 1.5, 2.5, 11.0, 400.0, 3600.0)

@@ -41,10 +41,11 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 
 from benchmarks._stats import percentile  # noqa: E402
 from custom_components.linky_tempo.tic import TicMode  # noqa: E402
-from tests.faults.meter_model import SimulatedMeter, TempoCalendar  # noqa: E402
-from tests.faults.virtual_time import PARIS  # noqa: E402
-from tests.feeds import PtyMeter  # noqa: E402
-from tests.stack import add_entry, meter_entry, setup_loads  # noqa: E402
+from harness.stack import add_entry, meter_entry, setup_loads  # noqa: E402
+from harness.virtual_time import PARIS  # noqa: E402
+from tic_simulator.scripted import ScriptedMeter  # noqa: E402
+from tic_simulator.tempo import TempoCalendar  # noqa: E402
+from tic_simulator.transport import PtyMeter  # noqa: E402
 
 SPEEDUP = 20
 
@@ -95,7 +96,7 @@ async def run_mode(mode: TicMode, frames: int) -> dict[str, Any]:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
             ha_frame.async_setup(hass)
             await setup_loads(hass)
-            meter = SimulatedMeter(TempoCalendar(), mode=mode)
+            meter = ScriptedMeter(TempoCalendar(), mode=mode)
             local = datetime(2026, 1, 14, 10, 0, tzinfo=PARIS)
             entry = await add_entry(hass, meter_entry(str(pty.path), mode=mode.value))
             link = entry.runtime_data.meter.link

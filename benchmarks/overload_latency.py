@@ -39,7 +39,9 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 
 from benchmarks._stats import percentile  # noqa: E402
 from custom_components.linky_tempo import policy  # noqa: E402
-from tests.feeds import PtyMeter, tempo_historic  # noqa: E402
+from harness.stack import METER_ID  # noqa: E402
+from tic_simulator.frames import tempo_historic  # noqa: E402
+from tic_simulator.transport import PtyMeter  # noqa: E402
 
 LOAD = "input_boolean.radiator"
 
@@ -60,7 +62,7 @@ async def measure(runs: int) -> list[float]:
             )
             entry = MockConfigEntry(
                 domain="linky_tempo",
-                unique_id="021861348497",
+                unique_id=METER_ID,
                 data={"port": str(meter.path), "mode": "historic"},
                 options={
                     "loads": [{"entity_id": LOAD, "priority": 1}],

@@ -23,7 +23,7 @@ starts when the CR of the first ADPS group is on the line. It stops:
   exposes no ADPS entity: this is the earliest any automation could act,
   on its apparent power sensor).
 
-Timing is on the virtual clock of tests/faults/virtual_time.py: line time,
+Timing is on the virtual clock of harness/virtual_time.py: line time,
 the 10 s poll interval and every timer are simulated; processing costs no
 virtual time, except inside executor threads (pyteleinfo's reads), where
 virtual time runs 20 times faster than real time — which adds at most a few
@@ -62,15 +62,12 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 )
 
 from benchmarks._stats import percentile  # noqa: E402
-from tests.faults.meter_model import (  # noqa: E402
-    MeterFeed,
-    PtySink,
-    SimulatedMeter,
-    TempoCalendar,
-    UartPty,
-)
-from tests.faults.virtual_time import PARIS, VirtualClock  # noqa: E402
-from tests.stack import add_entry, meter_entry  # noqa: E402
+from harness.stack import add_entry, meter_entry  # noqa: E402
+from harness.virtual_time import PARIS, VirtualClock  # noqa: E402
+from tic_simulator.feed import MeterFeed, PtySink  # noqa: E402
+from tic_simulator.scripted import ScriptedMeter  # noqa: E402
+from tic_simulator.tempo import TempoCalendar  # noqa: E402
+from tic_simulator.transport import UartPty  # noqa: E402
 
 LOAD = "input_boolean.radiator"
 START = datetime(2026, 1, 14, 9, 0, tzinfo=PARIS)
@@ -98,7 +95,7 @@ async def measure(events: int, seed: int) -> dict[str, Any]:
                 "input_boolean",
                 {"input_boolean": {"radiator": {"initial": True}}},
             )
-            meter = SimulatedMeter(TempoCalendar())  # blue day: no Tempo shedding
+            meter = ScriptedMeter(TempoCalendar())  # blue day: no Tempo shedding
             oven = {"on": False}
 
             def power(_local: datetime) -> None:

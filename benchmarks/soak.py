@@ -4,7 +4,7 @@
 
 Simulator → pty → serialx → the integration → coordinator → real loads (an
 input_boolean, a pilot-wire input_select, a generic_thermostat), in a real
-Home Assistant. The simulated meter (tests/faults/meter_model.py) follows a
+Home Assistant. The simulated meter (tic_simulator/scripted.py) follows a
 Tempo calendar (blue, then a white day, a red day, a blue day), its power
 follows the loads that are on plus the household's noise, and an oven runs
 for 10 minutes every 3 hours (an overload while the heaters are on).
@@ -14,7 +14,7 @@ default entities and write rates, and the same integration patched to write
 every entity on every frame (what a plain CoordinatorEntity does), so the
 two write rates come from the same stream in the same run.
 
-The clock is virtual (tests/faults/virtual_time.py): it stands still while
+The clock is virtual (harness/virtual_time.py): it stands still while
 the loop works and jumps to the next timer when it is idle, so 48 h of
 timers, back-offs, write intervals and line pacing take minutes. Printed:
 shedding transitions against the 06:00/22:00 boundaries, state writes per
@@ -57,16 +57,7 @@ from custom_components.linky_tempo.const import (  # noqa: E402
     EVENT_SHEDDING_STARTED,
 )
 from custom_components.linky_tempo.entity import LinkyEntity  # noqa: E402
-from custom_components.linky_tempo.tic import TempoColor  # noqa: E402
-from tests.faults.meter_model import (  # noqa: E402
-    MeterFeed,
-    PtySink,
-    SimulatedMeter,
-    TempoCalendar,
-)
-from tests.faults.virtual_time import PARIS, VirtualClock  # noqa: E402
-from tests.feeds import PtyMeter  # noqa: E402
-from tests.stack import (  # noqa: E402
+from harness.stack import (  # noqa: E402
     BENIGN,
     LOAD_POWER,
     NORMAL,
@@ -75,14 +66,19 @@ from tests.stack import (  # noqa: E402
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import PARIS, VirtualClock  # noqa: E402
+from tic_simulator.feed import MeterFeed, PtySink  # noqa: E402
+from tic_simulator.scripted import ScriptedMeter  # noqa: E402
+from tic_simulator.tempo import Colour, TempoCalendar  # noqa: E402
+from tic_simulator.transport import PtyMeter  # noqa: E402
 
 START = datetime(2026, 1, 14, 3, 0, tzinfo=PARIS)
 CALENDAR = TempoCalendar(
-    {
-        date(2026, 1, 13): TempoColor.BLUE,
-        date(2026, 1, 14): TempoColor.WHITE,
-        date(2026, 1, 15): TempoColor.RED,
-        date(2026, 1, 16): TempoColor.BLUE,
+    overrides={
+        date(2026, 1, 13): Colour.BLUE,
+        date(2026, 1, 14): Colour.WHITE,
+        date(2026, 1, 15): Colour.RED,
+        date(2026, 1, 16): Colour.BLUE,
     }
 )
 OVEN_VA = 2600
@@ -126,7 +122,7 @@ class Soak:
     def oven_on(self, local: datetime) -> bool:
         return local.hour % 3 == 1 and local.minute < 10
 
-    def power(self, meter: SimulatedMeter, local: datetime) -> None:
+    def power(self, meter: ScriptedMeter, local: datetime) -> None:
         states = load_states(self.hass)
         meter.power = (
             900
@@ -229,7 +225,7 @@ async def run(hours: float, every: int) -> Soak:
             clock.install(loop)
             soak = Soak(hass, clock, hours)
             await setup_loads(hass)
-            meter = SimulatedMeter(CALENDAR)
+            meter = ScriptedMeter(CALENDAR)
             feed = MeterFeed(
                 meter,
                 [PtySink(pty_a), PtySink(pty_b)],
@@ -309,8 +305,8 @@ def report(soak: Soak, hours: float) -> None:
             (m for m in soak.moves if m[0] >= boundary),
             None,
         )
-        shed_before = before.name.startswith("HP_") and before.name != "HP_BLUE"
-        shed_after = after.name.startswith("HP_") and after.name != "HP_BLUE"
+        shed_before = before.peak and before.colour is not Colour.BLUE
+        shed_after = after.peak and after.colour is not Colour.BLUE
         expected = (
             "shed"
             if shed_after and not shed_before
@@ -325,7 +321,7 @@ def report(soak: Soak, hours: float) -> None:
             else "—"
         )
         print(
-            f"  {boundary:%a %d %H:%M}  {before.value:>8} → {after.value:<8} "
+            f"  {boundary:%a %d %H:%M}  {before.key:>8} → {after.key:<8} "
             f"expected {expected:8} first action +{lag}"
         )
     print()

@@ -14,7 +14,7 @@ from custom_components.linky_tempo.tic import (
     TicDecoder,
     read_meter,
 )
-from tests.feeds import HISTORIC_CAPTURE
+from tests.conftest import HISTORIC_CAPTURE
 
 
 @pytest.fixture(name="state")

@@ -9,7 +9,8 @@ import tomllib
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
-from tests.feeds import PtyMeter, tempo_historic
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import PtyMeter
 
 
 def test_a_pty_nobody_reads_loses_bytes_instead_of_blocking(tmp_path: Path) -> None:

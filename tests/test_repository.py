@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -122,7 +124,7 @@ OUTSIDE_PATTERNS = (
 def test_nothing_reads_outside_the_repository() -> None:
     """No test, benchmark, script or simulator names a path beside the clone."""
     offenders = []
-    for folder in ("tests", "benchmarks", "scripts", "tic_simulator", ".ci"):
+    for folder in ("tests", "benchmarks", "scripts", "tic_simulator", "harness", ".ci"):
         for path in sorted((REPO_ROOT / folder).rglob("*")):
             if not path.is_file() or "fixtures" in path.parts or path.suffix == ".pyc":
                 continue
@@ -134,4 +136,64 @@ def test_nothing_reads_outside_the_repository() -> None:
                 for pattern in OUTSIDE_PATTERNS
                 if pattern.search(text)
             ]
+    assert offenders == []
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a Python file imports (absolute names; relative ones as ".")."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." if node.level else node.module or "")
+    return names
+
+
+def _python_files_outside_tests() -> list[Path]:
+    found = []
+    for path in sorted(REPO_ROOT.rglob("*.py")):
+        parts = path.relative_to(REPO_ROOT).parts
+        if parts[0] in ("tests", ".cache", ".git", ".venv") or "fixtures" in parts:
+            continue
+        found.append(path)
+    # Scripts without a .py suffix that are Python.
+    for path in sorted((REPO_ROOT / "scripts").iterdir()):
+        if path.suffix == "" and path.read_text(errors="replace").startswith(
+            "#!/usr/bin/env python"
+        ):
+            found.append(path)
+    return found
+
+
+def test_nothing_outside_tests_imports_from_tests() -> None:
+    """Benchmarks, scripts, the simulator and the harness never import tests/."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path in _python_files_outside_tests()
+        for name in sorted(_imports(path))
+        if name == "tests" or name.startswith("tests.")
+    ]
+    # Python embedded in shell scripts (python -c, heredocs).
+    embedded = re.compile(r"\bfrom tests(\.\w+)* import\b|\bimport tests\b")
+    for path in [*(REPO_ROOT / "scripts").iterdir(), REPO_ROOT / "benchmarks" / "run"]:
+        if path.is_file() and path not in _python_files_outside_tests():
+            text = path.read_text(errors="replace")
+            offenders += [
+                f"{path.relative_to(REPO_ROOT)}: {match.group(0)}"
+                for match in embedded.finditer(text)
+            ]
+    assert offenders == []
+
+
+def test_the_simulator_needs_only_the_standard_library() -> None:
+    """tic_simulator imports nothing but the standard library and itself."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}: {name}"
+        for path in sorted((REPO_ROOT / "tic_simulator").rglob("*.py"))
+        for name in sorted(_imports(path))
+        if name not in (".", "tic_simulator")
+        and name.split(".")[0] not in sys.stdlib_module_names
+    ]
     assert offenders == []

@@ -42,6 +42,8 @@ from tic_simulator import (
     build_meter,
     protocol,
 )
+from tic_simulator.scripted import ScriptedMeter
+from tic_simulator.tempo import Colour, TempoCalendar
 
 MODES = [(Mode.HISTORIC, 1), (Mode.HISTORIC, 3), (Mode.STANDARD, 1), (Mode.STANDARD, 3)]
 PERIODS = {
@@ -511,3 +513,32 @@ def test_cli_help_lists_the_scenarios() -> None:
     output = simulator("--help").stdout.decode()
     for name in SCENARIOS:
         assert name in output
+
+
+@pytest.mark.parametrize("mode", [Mode.HISTORIC, Mode.STANDARD])
+def test_scripted_meter_frames_say_what_it_expects(mode: Mode) -> None:
+    """The scripted meter of the fault tests: its frames decode to `expected`."""
+    calendar = TempoCalendar(
+        overrides={
+            datetime(2026, 1, 14).date(): Colour.WHITE,
+            datetime(2026, 1, 15).date(): Colour.RED,
+        }
+    )
+    meter = ScriptedMeter(calendar, mode=mode, power=7360)
+    for hour, minute, tomorrow in (
+        (10, 0, TempoColor.UNKNOWN),
+        (19, 59, TempoColor.UNKNOWN),
+        (20, 0, TempoColor.RED),
+        (23, 0, TempoColor.RED),
+    ):
+        local = datetime(2026, 1, 14, hour, minute, tzinfo=PARIS)
+        meter.advance(local, 60)
+        (frame,), _ = decode(meter.frame(local), TicMode(mode))
+        state = read_meter(frame)
+        expected = meter.expected(local)
+        assert state.period == expected["period"]
+        assert state.today == expected["today"] == TempoColor.WHITE
+        assert state.tomorrow == expected["tomorrow"] == tomorrow
+        assert state.apparent_power == expected["power"] == 7360
+        assert state.overload is meter.overload is True
+        assert dict(state.energy) == expected["energy"]

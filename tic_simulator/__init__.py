@@ -9,6 +9,12 @@ command line (``python -m tic_simulator --help``) or from tests::
 
     async with TicServer(meter, SimClock(meter.now, speed=60)) as server:
         ...  # server.url is socket://127.0.0.1:PORT
+
+Tests and benchmarks also use its parts one by one: `scripted.ScriptedMeter`
+(a meter whose power they set, with the values a reader must publish),
+`feed.MeterFeed` (its frames paced on the event loop's clock, corrupted or
+garbled on demand), `transport` (ptys and TCP servers) and `frames`
+(hand-built frames).
 """
 
 from __future__ import annotations

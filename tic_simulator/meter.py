@@ -150,7 +150,7 @@ class SimulatedMeter:
         """Measure the instantaneous values (default: at the meter's time)."""
         moment = self.now if moment is None else moment.astimezone(PARIS)
         period = self.calendar.period(moment)
-        loads = self.household.phases(moment, period)
+        loads: tuple[float, ...] = self.household.phases(moment, period)
         config = self.config
         if config.phases == 1:
             loads = (sum(loads),)

@@ -71,6 +71,11 @@ class Period:
         return (self.colour.code - 1) * 2 + (2 if self.peak else 1)
 
     @property
+    def key(self) -> str:
+        """The period's name as readers publish it (``hc_blue``…``hp_red``)."""
+        return f"{'hp' if self.peak else 'hc'}_{self.colour.name.lower()}"
+
+    @property
     def ptec(self) -> str:
         """The historic PTEC text (``HPJW``…)."""
         return _PTEC[self.colour, self.peak]
@@ -105,12 +110,14 @@ def next_boundary(moment: datetime) -> datetime:
 class TempoCalendar:
     """Colours of consecutive Tempo days from ``first_day``; then ``default``.
 
+    ``overrides`` gives the colour of single days (``TempoCalendar(overrides=
+    {date(2026, 1, 14): Colour.WHITE})``: that day white, every other blue).
     ``announce_at`` is the local time from which the meter shows tomorrow's
     colour; before it, tomorrow is unknown (``----``).
     """
 
-    first_day: date
-    colours: tuple[Colour, ...]
+    first_day: date = date.min
+    colours: tuple[Colour, ...] = ()
     default: Colour = Colour.BLUE
     announce_at: time = time(20)
     overrides: dict[date, Colour] = field(default_factory=dict)

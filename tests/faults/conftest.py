@@ -1,16 +1,17 @@
-"""Fault-injection fixtures: custom integrations on, a virtual clock, a pty meter."""
+"""Fault-injection fixtures: custom integrations on, a virtual clock.
+
+The meters on a pty or TCP (`pty_meter`, `tcp_meter`) are tests/conftest.py's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from homeassistant.core import HomeAssistant
 
-from tests.faults.virtual_time import VirtualClock
-from tests.feeds import PtyMeter, TcpMeter
+from harness.virtual_time import VirtualClock
 
 
 @pytest.fixture(autouse=True)
@@ -41,20 +42,3 @@ def virtual_clock(hass: HomeAssistant) -> Iterator[Callable[[datetime], VirtualC
     yield install
     for clock in clocks:
         clock.uninstall()
-
-
-@pytest.fixture
-def pty(tmp_path: Path) -> Iterator[PtyMeter]:
-    """A pty behind a stable symlink; bytes are paced by `MeterFeed`."""
-    meter = PtyMeter(tmp_path)
-    yield meter
-    meter.close()
-
-
-@pytest.fixture
-async def tcp_meter(socket_enabled: None) -> AsyncIterator[TcpMeter]:
-    """A ser2net-like stream server on 127.0.0.1."""
-    meter = TcpMeter()
-    await meter.start()
-    yield meter
-    await meter.stop()

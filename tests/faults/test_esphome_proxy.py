@@ -17,11 +17,7 @@ from datetime import date, datetime
 import pytest
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo.tic import TempoColor
-from tests.esphome_peer import EsphomeSerialProxyPeer
-from tests.faults.meter_model import MeterFeed, PeerSink, SimulatedMeter, TempoCalendar
-from tests.faults.virtual_time import PARIS, VirtualClock
-from tests.stack import (
+from harness.stack import (
     SHED,
     Recorder,
     add_entry,
@@ -29,9 +25,14 @@ from tests.stack import (
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import PARIS, VirtualClock
+from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.waiting import wait_until
+from tic_simulator.feed import MeterFeed, PeerSink
+from tic_simulator.scripted import ScriptedMeter
+from tic_simulator.tempo import Colour, TempoCalendar
 
-CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
+CALENDAR = TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE})
 # serialx 1.7 (Home Assistant 2026.5) does not report a lost ESPHome
 # connection: the link's 15 s silence watchdog notices, then backs off.
 RECOVERY = 40.0
@@ -44,7 +45,7 @@ async def test_proxy_wifi_loss_reboot_and_disconnect_are_survived(
     clock = virtual_clock(datetime(2026, 1, 14, 10, 0, tzinfo=PARIS))
     await setup_loads(hass)
     async with EsphomeSerialProxyPeer() as peer:
-        feed = MeterFeed(SimulatedMeter(CALENDAR), [PeerSink(peer)], clock, chunk=128)
+        feed = MeterFeed(ScriptedMeter(CALENDAR), [PeerSink(peer)], clock, chunk=128)
         feed.start()
         entry = await add_entry(hass, meter_entry(peer.url()))
         await wait_until(lambda: load_states(hass) == SHED, within=60)

@@ -18,17 +18,7 @@ from datetime import date, datetime
 import pytest
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo.tic import TempoColor
-from tests.faults.meter_model import (
-    MeterFeed,
-    PeerSink,
-    PtySink,
-    SimulatedMeter,
-    TempoCalendar,
-)
-from tests.faults.virtual_time import PARIS, VirtualClock
-from tests.feeds import PtyMeter, TcpMeter
-from tests.stack import (
+from harness.stack import (
     SHED,
     Recorder,
     add_entry,
@@ -37,9 +27,14 @@ from tests.stack import (
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import PARIS, VirtualClock
 from tests.waiting import wait_until
+from tic_simulator.feed import MeterFeed, PeerSink, PtySink
+from tic_simulator.scripted import ScriptedMeter
+from tic_simulator.tempo import Colour, TempoCalendar
+from tic_simulator.transport import PtyMeter, TcpMeter
 
-CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
+CALENDAR = TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE})
 START = datetime(2026, 1, 14, 9, 0, tzinfo=PARIS)
 DROPS = 120
 EVERY = 30.0
@@ -111,13 +106,13 @@ def _check(
 @pytest.mark.timeout(300)
 async def test_usb_dongle_unplugged_every_30_s_for_an_hour(
     hass: HomeAssistant,
-    pty: PtyMeter,
+    pty_meter: PtyMeter,
     virtual_clock: Callable[[datetime], VirtualClock],
 ) -> None:
     clock = virtual_clock(START)
-    feed = MeterFeed(SimulatedMeter(CALENDAR), [PtySink(pty)], clock, chunk=128)
+    feed = MeterFeed(ScriptedMeter(CALENDAR), [PtySink(pty_meter)], clock, chunk=128)
     recorder, entry_id, frames, leaked = await _drop_every_30_s(
-        hass, clock, feed, str(pty.path), pty.unplug, pty.plug
+        hass, clock, feed, str(pty_meter.path), pty_meter.unplug, pty_meter.plug
     )
     _check(hass, recorder, entry_id, clock)
     link = hass.config_entries.async_get_entry(entry_id).runtime_data.meter.link
@@ -136,7 +131,7 @@ async def test_ser2net_connection_reset_every_30_s_for_an_hour(
     virtual_clock: Callable[[datetime], VirtualClock],
 ) -> None:
     clock = virtual_clock(START)
-    feed = MeterFeed(SimulatedMeter(CALENDAR), [PeerSink(tcp_meter)], clock, chunk=128)
+    feed = MeterFeed(ScriptedMeter(CALENDAR), [PeerSink(tcp_meter)], clock, chunk=128)
     recorder, entry_id, frames, leaked = await _drop_every_30_s(
         hass, clock, feed, tcp_meter.url, tcp_meter.drop, lambda: None
     )

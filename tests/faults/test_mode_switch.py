@@ -29,18 +29,8 @@ import pytest
 from homeassistant.core import HomeAssistant
 
 from custom_components.linky_tempo import link as link_module
-from custom_components.linky_tempo.tic import TempoColor, TicMode
-from tests.esphome_peer import EsphomeSerialProxyPeer
-from tests.faults.meter_model import (
-    MeterFeed,
-    PeerSink,
-    PtySink,
-    SimulatedMeter,
-    TempoCalendar,
-    UartPty,
-)
-from tests.faults.virtual_time import PARIS, VirtualClock
-from tests.stack import (
+from custom_components.linky_tempo.tic import TicMode
+from harness.stack import (
     SHED,
     Recorder,
     add_entry,
@@ -48,9 +38,15 @@ from tests.stack import (
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import PARIS, VirtualClock
+from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.waiting import wait_until
+from tic_simulator.feed import MeterFeed, PeerSink, PtySink
+from tic_simulator.scripted import ScriptedMeter
+from tic_simulator.tempo import Colour, TempoCalendar
+from tic_simulator.transport import UartPty
 
-CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
+CALENDAR = TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE})
 BAUD = {TicMode.HISTORIC: 1200, TicMode.STANDARD: 9600}
 # 12 s without a valid frame, then the other rate; one or two frames to sync.
 RECOVERY = 25.0
@@ -59,7 +55,7 @@ RECOVERY = 25.0
 async def _switch_twice(
     hass: HomeAssistant,
     clock: VirtualClock,
-    meter: SimulatedMeter,
+    meter: ScriptedMeter,
     feed: MeterFeed,
     port: str,
 ) -> tuple[Recorder, Any, list[float]]:
@@ -132,7 +128,7 @@ async def test_meter_switched_on_a_usb_dongle(
         uart.release()
 
     monkeypatch.setattr(link_module, "_close", close_and_release)
-    meter = SimulatedMeter(CALENDAR)
+    meter = ScriptedMeter(CALENDAR)
     feed = MeterFeed(
         meter,
         [PtySink(uart)],
@@ -157,7 +153,7 @@ async def test_meter_switched_behind_the_esphome_proxy(
 ) -> None:
     clock = virtual_clock(datetime(2026, 1, 14, 10, 0, tzinfo=PARIS))
     async with EsphomeSerialProxyPeer() as peer:
-        meter = SimulatedMeter(CALENDAR)
+        meter = ScriptedMeter(CALENDAR)
         feed = MeterFeed(
             meter,
             [PeerSink(peer)],
@@ -179,10 +175,10 @@ async def test_meter_switched_behind_the_esphome_proxy(
 def test_wrong_rate_garbage_never_makes_a_frame() -> None:
     """What the simulator sends at the wrong rate is rejected by the decoder."""
     from custom_components.linky_tempo.tic import TicDecoder
-    from tests.faults.meter_model import wrong_rate
+    from tic_simulator.feed import wrong_rate
 
     rng = random.Random(3)
-    meter = SimulatedMeter(CALENDAR)
+    meter = ScriptedMeter(CALENDAR)
     decoder = TicDecoder()
     local = datetime(2026, 1, 14, 10, 0, tzinfo=PARIS)
     for mode in (TicMode.HISTORIC, TicMode.STANDARD):

@@ -39,11 +39,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.linky_tempo.const import DOMAIN
-from custom_components.linky_tempo.tic import TempoColor
-from tests.faults.meter_model import MeterFeed, PtySink, SimulatedMeter, TempoCalendar
-from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
-from tests.feeds import PtyMeter
-from tests.stack import (
+from harness.stack import (
     CLIMATE,
     HEATER,
     LOAD_POWER,
@@ -57,7 +53,12 @@ from tests.stack import (
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import PARIS, VirtualClock, sleep_until
 from tests.waiting import wait_until
+from tic_simulator.feed import MeterFeed, PtySink
+from tic_simulator.scripted import ScriptedMeter
+from tic_simulator.tempo import Colour, TempoCalendar
+from tic_simulator.transport import PtyMeter
 
 STORE_KEY = f"{DOMAIN}.{{}}.shed_loads"
 
@@ -139,12 +140,12 @@ async def clock(socket_enabled: None) -> AsyncIterator[VirtualClock]:
 
 
 async def _tariff_restart(
-    clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
+    clock: VirtualClock, pty_meter: PtyMeter, hass_storage: dict[str, Any]
 ) -> tuple[Recorder, Any, dict[str, Any], float]:
     """White peak; stopped at 21:52; started at 21:55; runs until 22:01."""
-    meter = SimulatedMeter(TempoCalendar({date(2026, 1, 14): TempoColor.WHITE}))
-    entry = meter_entry(str(pty.path))
-    async with MeterFeed(meter, [PtySink(pty)], clock, chunk=128):
+    meter = ScriptedMeter(TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE}))
+    entry = meter_entry(str(pty_meter.path))
+    async with MeterFeed(meter, [PtySink(pty_meter)], clock, chunk=128):
         async with _home_assistant() as hass:
             await _start(hass, entry, initial=True)
             await wait_until(lambda: load_states(hass) == SHED, within=60)
@@ -153,8 +154,8 @@ async def _tariff_restart(
         # Stopped: every pending write reached the store.
         stored = hass_storage[STORE_KEY.format(entry.entry_id)]["data"]
         await sleep_until(clock, datetime(2026, 1, 14, 21, 55, tzinfo=PARIS))
-        pty.unplug()
-        pty.plug()
+        pty_meter.unplug()
+        pty_meter.plug()
         async with _home_assistant(restore=before) as hass:
             recorder = Recorder(hass).start()
             await _start(hass, _same_entry(entry), initial=False)
@@ -168,9 +169,11 @@ async def _tariff_restart(
 
 
 async def test_restart_during_a_tariff_shed_restores_exactly_at_22_00(
-    clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
+    clock: VirtualClock, pty_meter: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
-    recorder, result, stored, peak_end = await _tariff_restart(clock, pty, hass_storage)
+    recorder, result, stored, peak_end = await _tariff_restart(
+        clock, pty_meter, hass_storage
+    )
     assert stored["captures"] == {
         RADIATOR: {"state": "on"},
         ZONE: {"state": "comfort"},
@@ -185,17 +188,17 @@ async def test_restart_during_a_tariff_shed_restores_exactly_at_22_00(
 
 
 async def test_restart_during_a_tariff_shed_moves_no_load_before_22_00(
-    clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
+    clock: VirtualClock, pty_meter: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
     recorder, _result, _stored, peak_end = await _tariff_restart(
-        clock, pty, hass_storage
+        clock, pty_meter, hass_storage
     )
     assert [(e, s) for e, s, at in recorder.moves(SHED) if at < peak_end] == []
 
 
 async def _overload_then_stop(
     clock: VirtualClock,
-    pty: PtyMeter,
+    pty_meter: PtyMeter,
     hass_storage: dict[str, Any],
     entry: MockConfigEntry,
     loads: dict[str, str | None],
@@ -225,8 +228,8 @@ OVERLOAD_SHED = {**NORMAL, RADIATOR: "off", ZONE: "frost_protection"}
 
 def _overload_meter(
     oven: dict[str, bool], loads: dict[str, str | None]
-) -> tuple[SimulatedMeter, Any]:
-    meter = SimulatedMeter(TempoCalendar())  # a blue day: no tariff shedding
+) -> tuple[ScriptedMeter, Any]:
+    meter = ScriptedMeter(TempoCalendar())  # a blue day: no tariff shedding
 
     def power(_local: datetime) -> None:
         meter.power = (
@@ -239,19 +242,21 @@ def _overload_meter(
 
 
 async def test_restart_during_an_overload_shed_restores_exactly(
-    clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
+    clock: VirtualClock, pty_meter: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
     oven = {"on": True}
     loads: dict[str, str | None] = dict(NORMAL)
     meter, power = _overload_meter(oven, loads)
-    entry = meter_entry(str(pty.path))
-    async with MeterFeed(meter, [PtySink(pty)], clock, chunk=128, before_frame=power):
-        before = await _overload_then_stop(clock, pty, hass_storage, entry, loads)
+    entry = meter_entry(str(pty_meter.path))
+    async with MeterFeed(
+        meter, [PtySink(pty_meter)], clock, chunk=128, before_frame=power
+    ):
+        before = await _overload_then_stop(clock, pty_meter, hass_storage, entry, loads)
         # The oven is switched off while Home Assistant is down.
         oven["on"] = False
         await asyncio.sleep(60)
-        pty.unplug()
-        pty.plug()
+        pty_meter.unplug()
+        pty_meter.plug()
         async with _home_assistant(restore=before) as hass:
             unsub = hass.bus.async_listen(
                 "state_changed", lambda _e: loads.update(load_states(hass))
@@ -276,7 +281,7 @@ async def test_restart_during_an_overload_shed_restores_exactly(
 
 
 async def test_restart_during_an_overload_shed_with_the_meter_silent(
-    clock: VirtualClock, pty: PtyMeter, hass_storage: dict[str, Any]
+    clock: VirtualClock, pty_meter: PtyMeter, hass_storage: dict[str, Any]
 ) -> None:
     """The dongle is unplugged during the restart: the blind hold must apply.
 
@@ -287,14 +292,14 @@ async def test_restart_during_an_overload_shed_with_the_meter_silent(
     oven = {"on": True}
     loads: dict[str, str | None] = dict(NORMAL)
     meter, power = _overload_meter(oven, loads)
-    entry = meter_entry(str(pty.path))
+    entry = meter_entry(str(pty_meter.path))
     async with MeterFeed(
-        meter, [PtySink(pty)], clock, chunk=128, before_frame=power
+        meter, [PtySink(pty_meter)], clock, chunk=128, before_frame=power
     ) as feed:
-        before = await _overload_then_stop(clock, pty, hass_storage, entry, loads)
+        before = await _overload_then_stop(clock, pty_meter, hass_storage, entry, loads)
         feed.paused = True
-        pty.unplug()
-        pty.plug()
+        pty_meter.unplug()
+        pty_meter.plug()
         async with _home_assistant(restore=before) as hass:
             recorder = Recorder(hass).start()
             started = clock.monotonic()
@@ -314,7 +319,7 @@ async def test_restart_during_an_overload_shed_with_the_meter_silent(
 
 async def test_the_evaluation_at_start_runs_on_the_event_loop(
     clock: VirtualClock,
-    pty: PtyMeter,
+    pty_meter: PtyMeter,
     hass_storage: dict[str, Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -329,12 +334,12 @@ async def test_the_evaluation_at_start_runs_on_the_event_loop(
         evaluate(self, **kwargs)
 
     monkeypatch.setattr(SheddingCoordinator, "_evaluate", spy)
-    meter = SimulatedMeter(TempoCalendar({date(2026, 1, 14): TempoColor.WHITE}))
+    meter = ScriptedMeter(TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE}))
     async with (
-        MeterFeed(meter, [PtySink(pty)], clock, chunk=128),
+        MeterFeed(meter, [PtySink(pty_meter)], clock, chunk=128),
         _home_assistant() as hass,
     ):
-        await _start(hass, meter_entry(str(pty.path)), initial=True)
+        await _start(hass, meter_entry(str(pty_meter.path)), initial=True)
         await wait_until(lambda: load_states(hass) == SHED, within=60)
     assert threads
     assert {thread == loop_thread for thread in threads} == {True}

@@ -17,11 +17,7 @@ from custom_components.linky_tempo.const import (
     EVENT_SHEDDING_ENDED,
     EVENT_SHEDDING_STARTED,
 )
-from custom_components.linky_tempo.tic import TempoColor
-from tests.faults.meter_model import MeterFeed, PtySink, SimulatedMeter, TempoCalendar
-from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
-from tests.feeds import PtyMeter
-from tests.stack import (
+from harness.stack import (
     NORMAL,
     SHED,
     Recorder,
@@ -30,6 +26,11 @@ from tests.stack import (
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import PARIS, VirtualClock, sleep_until
+from tic_simulator.feed import MeterFeed, PtySink
+from tic_simulator.scripted import ScriptedMeter
+from tic_simulator.tempo import Colour, TempoCalendar
+from tic_simulator.transport import PtyMeter
 
 D0 = date(2026, 1, 14)
 # The line time of one 64-byte read at 1200 Bd: the simulator delivers the
@@ -37,12 +38,12 @@ D0 = date(2026, 1, 14)
 # the frame (the virtual clock normally gives 0; a loaded machine may
 # deliver a piece one read late).
 READ = 64 * 10 / 1200
-CALENDAR = TempoCalendar({D0: TempoColor.WHITE, date(2026, 1, 15): TempoColor.RED})
+CALENDAR = TempoCalendar(overrides={D0: Colour.WHITE, date(2026, 1, 15): Colour.RED})
 
 
 async def _run(
     hass: HomeAssistant,
-    pty: PtyMeter,
+    pty_meter: PtyMeter,
     clock: VirtualClock,
     until: datetime,
 ) -> tuple[Recorder, MeterFeed, list[tuple[float, str]]]:
@@ -54,10 +55,10 @@ async def _run(
             name,
             lambda event: events.append((clock.wall(), event.event_type)),
         )
-    meter = SimulatedMeter(CALENDAR)
-    feed = MeterFeed(meter, [PtySink(pty)], clock)
+    meter = ScriptedMeter(CALENDAR)
+    feed = MeterFeed(meter, [PtySink(pty_meter)], clock)
     feed.start()
-    await add_entry(hass, meter_entry(str(pty.path)))
+    await add_entry(hass, meter_entry(str(pty_meter.path)))
     await sleep_until(clock, until)
     await feed.stop()
     recorder.stop()
@@ -76,7 +77,7 @@ def _confirming_frame_after(feed: MeterFeed, boundary: datetime) -> float:
 
 async def test_06_00_colour_change_sheds_once_the_next_frame_confirms_it(
     hass: HomeAssistant,
-    pty: PtyMeter,
+    pty_meter: PtyMeter,
     virtual_clock: Callable[[datetime], VirtualClock],
 ) -> None:
     """05:55 blue night (HCJB) → 06:00 white peak (HPJW): everything shed."""
@@ -84,7 +85,7 @@ async def test_06_00_colour_change_sheds_once_the_next_frame_confirms_it(
     clock = virtual_clock(start)
     boundary = datetime(2026, 1, 14, 6, 0, tzinfo=PARIS)
     recorder, feed, events = await _run(
-        hass, pty, clock, datetime(2026, 1, 14, 6, 5, tzinfo=PARIS)
+        hass, pty_meter, clock, datetime(2026, 1, 14, 6, 5, tzinfo=PARIS)
     )
     assert load_states(hass) == SHED
     # The first load is shed as soon as the second frame the meter sampled
@@ -101,7 +102,7 @@ async def test_06_00_colour_change_sheds_once_the_next_frame_confirms_it(
 
 async def test_22_00_restores_once_the_next_frame_confirms_it(
     hass: HomeAssistant,
-    pty: PtyMeter,
+    pty_meter: PtyMeter,
     virtual_clock: Callable[[datetime], VirtualClock],
 ) -> None:
     """21:55 white peak (HPJW, shed) → 22:00 white night (HCJW): all restored."""
@@ -109,7 +110,7 @@ async def test_22_00_restores_once_the_next_frame_confirms_it(
     clock = virtual_clock(start)
     boundary = datetime(2026, 1, 14, 22, 0, tzinfo=PARIS)
     recorder, feed, events = await _run(
-        hass, pty, clock, datetime(2026, 1, 14, 22, 3, tzinfo=PARIS)
+        hass, pty_meter, clock, datetime(2026, 1, 14, 22, 3, tzinfo=PARIS)
     )
     assert load_states(hass) == NORMAL
     first_restore = _first_change(recorder, "climate.office", "heat")

@@ -40,9 +40,10 @@ from custom_components.linky_tempo.const import (
     CONF_PORT,
     DOMAIN,
 )
+from harness.stack import CLIMATE, METER_ID
 from tests.conftest import REPO_ROOT
-from tests.feeds import PtyMeter, Streamer, tempo_historic
-from tests.stack import CLIMATE, METER_ID
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import PtyMeter, Streamer
 
 SOURCE = REPO_ROOT / "blueprints" / "automation" / "linky_tempo"
 SOURCE_URL = (

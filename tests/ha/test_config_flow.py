@@ -25,8 +25,9 @@ from custom_components.linky_tempo.const import (
     CONF_TEMPERATURE_SENSOR,
     DOMAIN,
 )
-from tests.feeds import PtyMeter, TcpMeter, standard_frame, tempo_historic
-from tests.stack import METER_ID
+from harness.stack import METER_ID
+from tic_simulator.frames import standard_frame, tempo_historic
+from tic_simulator.transport import PtyMeter, TcpMeter
 
 
 async def _keep_sending(

@@ -14,8 +14,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
-from tests.feeds import TcpMeter, tempo_historic
-from tests.stack import METER_ID
+from harness.stack import METER_ID
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import TcpMeter
 
 
 async def test_diagnostics_redacts_secrets(

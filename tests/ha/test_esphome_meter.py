@@ -16,10 +16,10 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
+from harness.stack import METER_ID
 from tests.esphome_peer import EsphomeSerialProxyPeer
-from tests.feeds import tempo_historic
-from tests.stack import METER_ID
 from tests.waiting import wait_state
+from tic_simulator.frames import tempo_historic
 
 pytest_plugins = ("tests.ha.esphome_fixtures",)
 

@@ -59,9 +59,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from custom_components.linky_tempo.const import CONF_LOADS, CONF_MODE, CONF_PORT, DOMAIN
-from tests.feeds import PtyMeter, Streamer, tempo_historic
-from tests.stack import CLIMATE, METER_ID, RADIATOR
+from harness.stack import CLIMATE, METER_ID, RADIATOR
 from tests.waiting import wait_state, wait_until
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import PtyMeter, Streamer
 
 # An iPhone's end of its HAP connection, as HAP-python names clients.
 IPHONE = ("127.0.0.1", 50123)

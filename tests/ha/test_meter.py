@@ -25,16 +25,11 @@ from custom_components.linky_tempo.const import (
     CONF_PORT,
     DOMAIN,
 )
-from tests.feeds import (
-    HISTORIC_CAPTURE,
-    STANDARD_CAPTURE,
-    PtyMeter,
-    Streamer,
-    TcpMeter,
-    tempo_historic,
-)
-from tests.stack import METER_ID
+from harness.stack import METER_ID
+from tests.conftest import HISTORIC_CAPTURE, STANDARD_CAPTURE
 from tests.waiting import wait_state
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import PtyMeter, Streamer, TcpMeter
 
 
 def _entry(port: str, mode: str = "historic") -> MockConfigEntry:
@@ -300,7 +295,7 @@ async def test_a_real_three_phase_standard_meter_over_tcp(
     assert hass.states.get("sensor.linky_tempo_today_s_colour").state == "white"
     assert hass.states.get("sensor.linky_tempo_tomorrow_s_colour").state == "blue"
     registry = er.async_get(hass)
-    meter_id = "021861348497"
+    meter_id = METER_ID
     for key in ("voltage", "voltage_l3", "apparent_power_l2", "current_l1", "cut_off"):
         entity = registry.async_get_entity_id("sensor", DOMAIN, f"{meter_id}_{key}")
         assert entity is not None, key

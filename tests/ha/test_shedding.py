@@ -32,9 +32,7 @@ from custom_components.linky_tempo.const import (
     EVENT_SHEDDING_STARTED,
 )
 from custom_components.linky_tempo.tempo import tempo_now
-from tests.faults.virtual_time import virtual_time
-from tests.feeds import PtyMeter, Streamer, tempo_historic
-from tests.stack import (
+from harness.stack import (
     CLIMATE,
     LOADS,
     METER_ID,
@@ -45,7 +43,10 @@ from tests.stack import (
     meter_entry,
     setup_loads,
 )
+from harness.virtual_time import virtual_time
 from tests.waiting import wait_state
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import PtyMeter, Streamer
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +57,7 @@ def fast_restore_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def loads(hass: HomeAssistant) -> None:
-    """The three loads of tests/stack.py, and a select that is no heater."""
+    """The three loads of harness/stack.py, and a select that is no heater."""
     await setup_loads(hass, fan=True)
 
 

@@ -19,8 +19,9 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.linky_tempo.const import CONF_LOADS, CONF_MODE, CONF_PORT, DOMAIN
+from tic_simulator.frames import CAPTURED_METER_ID
 
-METER_ID = "021861348497"
+METER_ID = CAPTURED_METER_ID
 # The heating climate entity of the first meter (device "Linky Tempo").
 CLIMATE = "climate.linky_tempo_heating"
 RADIATOR = "input_boolean.radiator"  # priority 3: shed first

@@ -1,10 +1,14 @@
-"""Real transports carrying real captures, for the link and Home Assistant tests.
+"""Transports a meter's bytes travel on, for tests and benchmarks.
 
 `PtyMeter` is a serial device: a pseudo-terminal pair whose slave is reached
 through a stable symlink (as ``/dev/serial/by-id/…`` is), fed at the line's
 real pace. Unplugging closes the pty; plugging in again creates a new one
-behind the same symlink. `TcpMeter` is a stream server on 127.0.0.1, as
-ser2net would be.
+behind the same symlink. `UartPty` also knows the baud rate its reader set.
+`TcpMeter` is a stream server on 127.0.0.1, as ser2net would be.
+`Streamer` sends one frame again and again on either.
+
+(`TicServer` in `tic_simulator.server` is the live meter of
+``scripts/develop``; these are the pieces a test drives byte by byte.)
 """
 
 from __future__ import annotations
@@ -12,20 +16,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import termios
 import tty
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Final, Protocol
 
-from tests.conftest import CAPTURES_DIR
+HOST: Final = "127.0.0.1"
 
-if TYPE_CHECKING:
-    from tests.faults.virtual_time import VirtualClock
 
-HISTORIC_CAPTURE = CAPTURES_DIR / "esciara__pyteleinfo__captured_frames.bin"
-STANDARD_CAPTURE = CAPTURES_DIR / "lains__teleinfo-nom__assets__stream_standard_raw.txt"
-STANDARD_MONO_CAPTURE = CAPTURES_DIR / (
-    "j-vizcaino__goteleinfo__reader_test.go.StandardRawFrame.DERIVED.bin"
-)
+class IoClock(Protocol):
+    """A clock told that bytes are on their way (`harness.virtual_time`)."""
+
+    def expect_io(self) -> None:
+        """Wait for the bytes before jumping to the next timer."""
 
 
 def bytes_per_second(baudrate: int) -> float:
@@ -39,6 +42,7 @@ class PtyMeter:
     def __init__(
         self, directory: Path, baudrate: int = 1200, speedup: float = 1.0
     ) -> None:
+        """Create the pty as ``directory/ttyTIC``, paced at ``baudrate``."""
         self.path = directory / "ttyTIC"
         self.rate = bytes_per_second(baudrate) * speedup
         self._master: int | None = None
@@ -93,6 +97,7 @@ class PtyMeter:
             await asyncio.sleep(delay)
 
     def close(self) -> None:
+        """Close the pty for good."""
         for fd in (self._master, self._slave):
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -100,26 +105,60 @@ class PtyMeter:
         self._master = self._slave = None
 
 
+_SPEEDS: Final = {getattr(termios, f"B{rate}"): rate for rate in (1200, 9600)}
+
+
+class UartPty(PtyMeter):
+    """A pty that knows the baud rate its reader configured, like a UART would."""
+
+    def plug(self) -> None:
+        """Create the pty and remember its pristine settings."""
+        super().plug()
+        assert self._slave is not None
+        self._pristine = termios.tcgetattr(self._slave)
+
+    @property
+    def baudrate(self) -> int | None:
+        """The baud rate the reader set (None once unplugged)."""
+        if self._slave is None:
+            return None
+        return _SPEEDS.get(termios.tcgetattr(self._slave)[4])
+
+    def release(self) -> None:
+        """The reader closed the port: forget its settings.
+
+        A real serial port can be configured again and again; this sandbox's
+        pty refuses a second 7E1 configuration (EINVAL) unless its settings
+        are put back first.
+        """
+        if self._slave is not None:
+            termios.tcsetattr(self._slave, termios.TCSANOW, self._pristine)
+
+
 class TcpMeter:
     """A stream server on 127.0.0.1 that sends what it is given to its clients."""
 
     def __init__(self) -> None:
+        """Prepare the server; nothing is opened before `start`."""
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
         self.connected = asyncio.Event()
         self.connections = 0
 
     async def start(self) -> None:
-        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        """Listen on a free port of 127.0.0.1."""
+        self.server = await asyncio.start_server(self._client, HOST, 0)
 
     @property
     def port(self) -> int:
+        """The TCP port clients connect to."""
         assert self.server is not None
         return int(self.server.sockets[0].getsockname()[1])
 
     @property
     def url(self) -> str:
-        return f"socket://127.0.0.1:{self.port}"
+        """The URL to give the integration's config flow."""
+        return f"socket://{HOST}:{self.port}"
 
     async def _client(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -131,6 +170,7 @@ class TcpMeter:
             await reader.read()
 
     async def send(self, data: bytes) -> None:
+        """Send bytes to every client."""
         for writer in list(self.writers):
             writer.write(data)
             with contextlib.suppress(ConnectionError):
@@ -144,81 +184,11 @@ class TcpMeter:
         self.writers.clear()
 
     async def stop(self) -> None:
+        """Drop the clients and close the server."""
         self.drop()
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
-
-
-def frames_of(data: bytes) -> list[bytes]:
-    """Split a capture into its complete STX…ETX frames."""
-    frames = []
-    start = data.find(b"\x02")
-    while start != -1:
-        end = data.find(b"\x03", start)
-        if end == -1:
-            break
-        frames.append(data[start : end + 1])
-        start = data.find(b"\x02", end)
-    return frames
-
-
-def _checksum(zone: bytes) -> bytes:
-    return bytes([(sum(zone) & 0x3F) + 0x20])
-
-
-def historic_frame(groups: list[tuple[str, str]]) -> bytes:
-    """Build a historic frame (label SP data SP checksum) from label/value pairs."""
-    out = bytearray(b"\x02")
-    for label, value in groups:
-        zone = f"{label} {value}".encode("ascii")
-        out += b"\n" + zone + b" " + _checksum(zone) + b"\r"
-    return bytes(out + b"\x03")
-
-
-def standard_frame(groups: list[tuple[str, str] | tuple[str, str, str]]) -> bytes:
-    """Build a standard frame; a 3-tuple is (label, horodate, value)."""
-    out = bytearray(b"\x02")
-    for group in groups:
-        zone = "\t".join(group).encode("ascii") + b"\t"
-        out += b"\n" + zone + _checksum(zone) + b"\r"
-    return bytes(out + b"\x03")
-
-
-def tempo_historic(
-    *,
-    period: str = "HCJB",
-    tomorrow: str = "----",
-    papp: int = 2840,
-    iinst: int = 12,
-    adps: int | None = None,
-    index: int = 18328856,
-    meter_id: str = "021861348497",
-) -> bytes:
-    """A Linky mono Tempo historic frame, as the pyteleinfo capture shows them."""
-    groups = [
-        ("ADCO", meter_id),
-        ("OPTARIF", "BBR("),
-        ("ISOUSC", "30"),
-        ("BBRHCJB", f"{index:09d}"),
-        ("BBRHPJB", "023739545"),
-        ("BBRHCJW", "001466099"),
-        ("BBRHPJW", "002132883"),
-        ("BBRHCJR", "000860118"),
-        ("BBRHPJR", "000844115"),
-        ("PTEC", period),
-        ("DEMAIN", tomorrow),
-        ("IINST", f"{iinst:03d}"),
-    ]
-    if adps is not None:
-        groups.append(("ADPS", f"{adps:03d}"))
-    groups += [
-        ("IMAX", "090"),
-        ("PAPP", f"{papp:05d}"),
-        ("HHPHC", "A"),
-        ("MOTDETAT", "000000"),
-    ]
-    return historic_frame(groups)
 
 
 class Streamer:
@@ -236,8 +206,9 @@ class Streamer:
         frame: bytes,
         period: float = 0.1,
         *,
-        clock: VirtualClock | None = None,
+        clock: IoClock | None = None,
     ) -> None:
+        """Send ``frame`` on ``meter`` every ``period`` seconds once entered."""
         self.meter = meter
         self.frame = frame
         self.period = period
@@ -256,10 +227,12 @@ class Streamer:
             await asyncio.sleep(self.period)
 
     async def __aenter__(self) -> Streamer:
+        """Start sending."""
         self._task = asyncio.create_task(self._run())
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        """Stop sending."""
         assert self._task is not None
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

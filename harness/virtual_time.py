@@ -198,10 +198,8 @@ class VirtualClock:
         for module in (shedding, heating_mode):
             self._set(module, "tempo_now", self.tempo_now)
         for name in ("homeassistant.components.teleinfo.coordinator",):
-            if (module := sys.modules.get(name)) is not None and hasattr(
-                module, "time"
-            ):
-                self._set(module, "time", fake_time)
+            if (found := sys.modules.get(name)) is not None and hasattr(found, "time"):
+                self._set(found, "time", fake_time)
 
     # -- the loop's side ----------------------------------------------------------
 
