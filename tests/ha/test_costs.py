@@ -13,9 +13,10 @@ from homeassistant.data_entry_flow import FlowResultType
 from custom_components.linky_tempo import costs as costs_module
 from custom_components.linky_tempo.const import DOMAIN
 from custom_components.linky_tempo.prices import TempoPrices
-from tests.feeds import PtyMeter, Streamer, tempo_historic
-from tests.stack import add_entry, meter_entry
+from harness.stack import add_entry, meter_entry
 from tests.waiting import wait_state
+from tic_simulator.frames import tempo_historic
+from tic_simulator.transport import PtyMeter, Streamer
 
 PRICE = "sensor.linky_tempo_current_price"
 TODAY = "sensor.linky_tempo_cost_today"
