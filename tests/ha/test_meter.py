@@ -89,9 +89,9 @@ async def test_the_device_is_named_from_the_meter_s_serial_number(
     hass: HomeAssistant, tcp_meter: TcpMeter
 ) -> None:
     """ADCO 021861348497: made by Sagemcom in 2018, a single-phase G3 Linky."""
-    await _setup(hass, tcp_meter.url)
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, METER_ID)})
-    assert device is not None
+    entry = await _setup(hass, tcp_meter.url)
+    (device,) = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+    assert device.identifiers == {(DOMAIN, METER_ID)}
     assert device.manufacturer == "Sagemcom"
     assert device.model == "Linky single-phase 60 A G3 (2018)"
     assert device.serial_number == METER_ID
