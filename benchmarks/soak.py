@@ -57,7 +57,7 @@ from custom_components.linky_tempo.const import (  # noqa: E402
     EVENT_SHEDDING_STARTED,
 )
 from custom_components.linky_tempo.entity import LinkyEntity  # noqa: E402
-from custom_components.linky_tempo.tic import TempoColor  # noqa: E402
+from custom_components.linky_tempo.meter import TempoColor  # noqa: E402
 from tests.faults.meter_model import (  # noqa: E402
     MeterFeed,
     PtySink,

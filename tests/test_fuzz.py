@@ -5,9 +5,9 @@ same ones with 10⁶ inputs (hypothesis, and atheris where it installs); the
 tests here run a few hundred inputs each on every ``scripts/test``.
 
 * `run_pipeline`: bytes, cut into chunks, with time passing between chunks →
-  `TicDecoder` (with the coordinator's overload callback) →
-  `MeterCoordinator._on_frame` (the real method: short-frame merge, two-frame
-  confirmation, energy glitch filter) → `shedding.meter_view` →
+  `TicDecoder` (with the overload callback) → `MeterReader` (what the
+  coordinator runs: short-frame merge, two-frame confirmation, energy glitch
+  filter) → `shedding.meter_view` →
   `SheddingPolicy.observe`/`evaluate`, checking the policy's invariants.
 * `run_frame`: any `Frame` (known and unknown labels, any printable value) →
   `read_meter`, and the same downstream steps.
@@ -25,7 +25,6 @@ inserted, deleted, truncated, duplicated), with raw random bytes mixed in.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -33,9 +32,23 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.linky_tempo.confirmation import ReadingConfirmer
-from custom_components.linky_tempo.coordinator import MeterCoordinator, MeterData
-from custom_components.linky_tempo.glitch_filter import REBASE_AFTER, EnergyGlitchFilter
+from custom_components.linky_tempo.meter import (
+    Frame,
+    Group,
+    LineMode,
+    LinkCounts,
+    MeterReader,
+    TariffPeriod,
+    TempoColor,
+    TicDecoder,
+    decode_stge,
+    parse_horodate,
+    read_meter,
+)
+from custom_components.linky_tempo.meter.glitch_filter import (
+    REBASE_AFTER,
+    EnergyGlitchFilter,
+)
 from custom_components.linky_tempo.policy import (
     MeterView,
     Mode,
@@ -43,16 +56,6 @@ from custom_components.linky_tempo.policy import (
     SheddingPolicy,
 )
 from custom_components.linky_tempo.shedding import meter_view
-from custom_components.linky_tempo.tic import (
-    Frame,
-    TariffPeriod,
-    TempoColor,
-    TicDecoder,
-    TicMode,
-    decode_stge,
-    parse_horodate,
-    read_meter,
-)
 from tests.conftest import CAPTURES_DIR
 
 LOADS = ("climate.office", "input_select.zone", "input_boolean.radiator")
@@ -210,56 +213,27 @@ def random_stream(rng: random.Random) -> tuple[bytes, list[int], list[float]]:
     return data, cuts, gaps
 
 
-# -- the coordinator without Home Assistant --------------------------------------
-
-
-@dataclass
-class _Link:
-    decoder: TicDecoder
-
-
-@dataclass
-class _Coordinator:
-    """Just enough of MeterCoordinator to run its real frame and group handlers."""
-
-    link: _Link
-    confirmer: ReadingConfirmer = field(default_factory=ReadingConfirmer)
-    glitches: EnergyGlitchFilter = field(default_factory=EnergyGlitchFilter)
-    data: MeterData | None = None
-    last_frame: Frame | None = None
-    meter_lost: bool = False
-    updates: int = 0
-    _awaiting_confirmation: bool = True
-    _last_power: int | None = None
-
-    _on_frame = MeterCoordinator._on_frame
-    _on_group = MeterCoordinator._on_group
-    _vet = MeterCoordinator._vet
-
-    def async_set_updated_data(self, data: MeterData) -> None:
-        self.data = data
-        self.updates += 1
-
-    def _arm_stale_timer(self) -> None:
-        pass
+# -- the meter pipeline without Home Assistant -----------------------------------
 
 
 class Pipeline:
-    """bytes → decoder → the coordinator's handlers → the policy, on a fake clock."""
+    """bytes → decoder → the meter reader → the policy, on a fake clock.
 
-    def __init__(self, mode: TicMode | None = None, mode_heat: bool = False) -> None:
+    As `MeterCoordinator` wires them: every group and frame goes to the
+    `MeterReader`, and what it publishes goes to the policy.
+    """
+
+    def __init__(self, mode: LineMode | None = None, mode_heat: bool = False) -> None:
         self.decoder = TicDecoder(mode, on_group=self._on_group)
-        self.coordinator = _Coordinator(_Link(self.decoder))
+        self.reader = MeterReader()
         self.policy = SheddingPolicy(list(LOADS), PolicySettings())
         self.mode = Mode.HEAT if mode_heat else Mode.AUTO
         self.mono = 1000.0
         self.local = START
         self.frames = 0
 
-    def _on_group(self, group: Any, mode: TicMode) -> None:
-        before = self.coordinator.data
-        self.coordinator._on_group(group, mode)  # type: ignore[arg-type]
-        if self.coordinator.data is not before:
+    def _on_group(self, group: Group, _mode: LineMode) -> None:
+        if self.reader.read_group(group) is not None:
             # The shedding coordinator acts on the overload before the frame ends.
             self.observe()
             self.evaluate()
@@ -275,14 +249,13 @@ class Pipeline:
         self.evaluate()
 
     def on_frame(self, frame: Frame) -> None:
-        before = self.coordinator.data
-        self.coordinator._on_frame(frame)  # type: ignore[arg-type]
+        counts = LinkCounts(self.decoder.frames, self.decoder.checksum_errors)
         # As the shedding coordinator: only what the meter published.
-        if self.coordinator.data is not before:
+        if self.reader.read_frame(frame, self.mono, self.local, counts) is not None:
             self.observe()
 
     def observe(self) -> None:
-        data = self.coordinator.data
+        data = self.reader.data
         assert data is not None
         self.policy.observe(meter_view(data), self.mono, self.local)
 
@@ -298,7 +271,7 @@ class Pipeline:
 
 
 def run_pipeline(
-    data: bytes, cuts: list[int], gaps: list[float], mode: TicMode | None
+    data: bytes, cuts: list[int], gaps: list[float], mode: LineMode | None
 ) -> int:
     """Feed ``data`` cut at ``cuts`` with ``gaps`` seconds between chunks."""
     pipeline = Pipeline(mode)
@@ -381,7 +354,7 @@ def run_glitch_filter(readings: list[tuple[int, float, int | None]]) -> None:
 # -- hypothesis strategies ---------------------------------------------------------
 
 seeds = st.integers(0, 2**32 - 1)
-modes = st.sampled_from([None, None, TicMode.HISTORIC, TicMode.STANDARD])
+modes = st.sampled_from([None, None, LineMode.HISTORIC, LineMode.STANDARD])
 LABELS = [
     "ADCO", "OPTARIF", "ISOUSC", "BASE", "HCHC", "HCHP", "EJPHN", "EJPHPM",
     "BBRHCJB", "BBRHPJB", "BBRHCJW", "BBRHPJW", "BBRHCJR", "BBRHPJR", "PEJP",
@@ -406,7 +379,7 @@ frames = st.builds(
     lambda mode, items: Frame(
         mode, MappingProxyType(dict(items)), MappingProxyType({}), 0
     ),
-    st.sampled_from([TicMode.HISTORIC, TicMode.STANDARD]),
+    st.sampled_from([LineMode.HISTORIC, LineMode.STANDARD]),
     st.lists(
         st.tuples(
             st.one_of(st.sampled_from(LABELS), st.text(min_size=1, max_size=8)), values
@@ -444,7 +417,7 @@ readings = st.lists(
 )
 
 
-def pipeline_from_seed(seed: int, mode: TicMode | None) -> int:
+def pipeline_from_seed(seed: int, mode: LineMode | None) -> int:
     data, cuts, gaps = random_stream(random.Random(seed))
     return run_pipeline(data, cuts, gaps, mode)
 
@@ -460,7 +433,7 @@ FAST = settings(
 @FAST
 @given(seeds, modes)
 def test_realistic_streams_through_the_whole_pipeline(
-    seed: int, mode: TicMode | None
+    seed: int, mode: LineMode | None
 ) -> None:
     pipeline_from_seed(seed, mode)
 
@@ -472,7 +445,7 @@ def test_realistic_streams_through_the_whole_pipeline(
     modes,
 )
 def test_raw_bytes_through_the_whole_pipeline(
-    data: bytes, cuts: list[int], mode: TicMode | None
+    data: bytes, cuts: list[int], mode: LineMode | None
 ) -> None:
     run_pipeline(data, cuts, [2.0, 11.0], mode)
 

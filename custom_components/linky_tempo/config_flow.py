@@ -59,9 +59,9 @@ from .const import (
     MODE_AUTO,
     MODES,
 )
-from .link import ProbeFailedError, ProbeResult, probe, redact_url
 from .loads import LOAD_DOMAINS, SELECT_SHED_FROST, SELECT_SHED_OFF
-from .tic import TempoColor, TicMode, read_meter
+from .meter import LineMode, TempoColor, read_meter
+from .meter.link import PortMode, ProbeFailedError, ProbeResult, probe, redact_url
 
 
 def _port_schema() -> vol.Schema:
@@ -79,8 +79,8 @@ def _port_schema() -> vol.Schema:
     )
 
 
-def _mode(value: str) -> TicMode | None:
-    return None if value == MODE_AUTO else TicMode(value)
+def _mode(value: str) -> LineMode | None:
+    return PortMode(value).line_mode
 
 
 def _summary(result: ProbeResult) -> dict[str, str]:

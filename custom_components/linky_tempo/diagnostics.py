@@ -11,7 +11,7 @@ from homeassistant.core import HomeAssistant
 
 from .const import CONF_PORT
 from .coordinator import LinkyTempoConfigEntry
-from .link import redact_url
+from .meter.link import redact_url
 
 # Labels carrying the meter number or the delivery point.
 TO_REDACT_LABELS = {"ADCO", "ADSC", "PRM"}
@@ -62,7 +62,7 @@ async def async_get_config_entry_diagnostics(
             "high_bit_bytes": decoder.high_bit_bytes,
         },
         "meter_lost": meter.meter_lost,
-        "rejected_glitches": meter.glitches.rejected,
+        "rejected_glitches": meter.reader.rejected_glitches,
         "state": state,
         "last_frame": None
         if meter.last_frame is None

@@ -40,7 +40,8 @@ from .const import (
     DEFAULT_SHED_THRESHOLD,
     DOMAIN,
 )
-from .coordinator import MeterCoordinator, MeterData
+from .coordinator import MeterCoordinator
+from .meter import MeterData
 
 if TYPE_CHECKING:
     from .shedding import SheddingCoordinator

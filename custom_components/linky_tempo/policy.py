@@ -30,8 +30,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from .meter import TariffPeriod, TempoColor
 from .tempo import next_boundary, period_from_clock
-from .tic import TariffPeriod, TempoColor
 
 
 class Mode(StrEnum):

@@ -29,7 +29,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LinkyTempoConfigEntry, MeterData
+from .coordinator import LinkyTempoConfigEntry
 from .entity import (
     LinkyEntity,
     LinkyEntityDescription,
@@ -37,8 +37,8 @@ from .entity import (
     WriteRate,
     add_entities_for_meter,
 )
+from .meter import Contract, CutOffState, MeterData, TariffPeriod, TempoColor
 from .policy import ShedReason
-from .tic import Contract, CutOffState, TariffPeriod, TempoColor
 
 # Entities only read the coordinator's pushed data.
 PARALLEL_UPDATES = 0

@@ -64,6 +64,7 @@ from .loads import (
     restore_calls,
     shed_calls,
 )
+from .meter import TariffPeriod, TempoColor
 from .policy import (
     Decision,
     MeterView,
@@ -74,10 +75,10 @@ from .policy import (
     can_cancel,
 )
 from .tempo import peak_end_covering, tempo_now
-from .tic import TariffPeriod, TempoColor
 
 if TYPE_CHECKING:
-    from .coordinator import LinkyTempoConfigEntry, MeterCoordinator, MeterData
+    from .coordinator import LinkyTempoConfigEntry, MeterCoordinator
+    from .meter import MeterData
 
 # Restoring many heaters at once would make the very overload shedding
 # avoids: restores are spaced like sheds.

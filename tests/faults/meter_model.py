@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-from custom_components.linky_tempo.tic import TariffPeriod, TempoColor, TicMode
+from custom_components.linky_tempo.meter import LineMode, TariffPeriod, TempoColor
 from tests.conftest import CAPTURES_DIR
 from tests.feeds import PtyMeter
 
@@ -123,7 +123,7 @@ class SimulatedMeter:
     """A Linky mono Tempo meter (ISOUSC 30 A, 6 kVA)."""
 
     calendar: TempoCalendar
-    mode: TicMode = TicMode.HISTORIC
+    mode: LineMode = LineMode.HISTORIC
     meter_id: str = "021861348497"
     isousc: int = 30
     power: int = 2000  # VA, set by whoever drives the simulation
@@ -172,7 +172,7 @@ class SimulatedMeter:
         }
 
     def frame(self, local: datetime) -> bytes:
-        if self.mode is TicMode.HISTORIC:
+        if self.mode is LineMode.HISTORIC:
             return self.historic_frame(local)
         return self.standard_frame(local)
 
@@ -264,9 +264,9 @@ def _horodate(local: datetime) -> str:
     return ("E" if summer else "H") + local.strftime("%y%m%d%H%M%S")
 
 
-def line_seconds(data: bytes, mode: TicMode) -> float:
+def line_seconds(data: bytes, mode: LineMode) -> float:
     """Time the bytes take on the line (7E1: 10 bits per character)."""
-    baud = 1200 if mode is TicMode.HISTORIC else 9600
+    baud = 1200 if mode is LineMode.HISTORIC else 9600
     return len(data) * 10 / baud
 
 
@@ -497,7 +497,7 @@ def _captured_garbage() -> bytes:
 _GARBAGE = _captured_garbage()
 
 
-def wrong_rate(data: bytes, sent_in: TicMode, rng: random.Random) -> bytes:
+def wrong_rate(data: bytes, sent_in: LineMode, rng: random.Random) -> bytes:
     """What a receiver at the other baud rate gets for ``data`` sent in ``sent_in``.
 
     Standard (9600 Bd) read at 1200 Bd: eight sent characters per received
@@ -506,7 +506,7 @@ def wrong_rate(data: bytes, sent_in: TicMode, rng: random.Random) -> bytes:
     Historic (1200 Bd) read at 9600 Bd: each sent character becomes about
     eight received bytes made of runs of ones and zeros.
     """
-    if sent_in is TicMode.STANDARD:
+    if sent_in is LineMode.STANDARD:
         count = max(1, len(data) // 8)
         start = rng.randrange(len(_GARBAGE))
         return bytes(_GARBAGE[(start + i) % len(_GARBAGE)] for i in range(count))

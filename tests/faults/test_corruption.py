@@ -24,14 +24,14 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo.confirmation import ReadingConfirmer
-from custom_components.linky_tempo.glitch_filter import EnergyGlitchFilter
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     TariffPeriod,
     TempoColor,
     TicDecoder,
     read_meter,
 )
+from custom_components.linky_tempo.meter.confirmation import ReadingConfirmer
+from custom_components.linky_tempo.meter.glitch_filter import EnergyGlitchFilter
 from tests.faults.meter_model import (
     MeterFeed,
     PtySink,

@@ -17,7 +17,7 @@ from datetime import date, datetime
 import pytest
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo.tic import TempoColor
+from custom_components.linky_tempo.meter import TempoColor
 from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.faults.meter_model import MeterFeed, PeerSink, SimulatedMeter, TempoCalendar
 from tests.faults.stack import (

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo import link as link_module
-from custom_components.linky_tempo.tic import TempoColor, TicMode
+from custom_components.linky_tempo.meter import LineMode, TempoColor
+from custom_components.linky_tempo.meter import link as link_module
 from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.faults.meter_model import (
     MeterFeed,
@@ -51,7 +51,7 @@ from tests.faults.stack import (
 from tests.faults.virtual_time import PARIS, VirtualClock
 
 CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
-BAUD = {TicMode.HISTORIC: 1200, TicMode.STANDARD: 9600}
+BAUD = {LineMode.HISTORIC: 1200, LineMode.STANDARD: 9600}
 # 12 s without a valid frame, then the other rate; one or two frames to sync.
 RECOVERY = 25.0
 
@@ -70,7 +70,7 @@ async def _switch_twice(
     link = entry.runtime_data.meter.link
     recorder = Recorder(hass).start()
     recoveries = []
-    for mode in (TicMode.STANDARD, TicMode.HISTORIC):
+    for mode in (LineMode.STANDARD, LineMode.HISTORIC):
         began = clock.monotonic()
         meter.mode = mode
         await wait_for(
@@ -181,14 +181,14 @@ async def test_meter_switched_behind_the_esphome_proxy(
 
 def test_wrong_rate_garbage_never_makes_a_frame() -> None:
     """What the simulator sends at the wrong rate is rejected by the decoder."""
-    from custom_components.linky_tempo.tic import TicDecoder
+    from custom_components.linky_tempo.meter import TicDecoder
     from tests.faults.meter_model import wrong_rate
 
     rng = random.Random(3)
     meter = SimulatedMeter(CALENDAR)
     decoder = TicDecoder()
     local = datetime(2026, 1, 14, 10, 0, tzinfo=PARIS)
-    for mode in (TicMode.HISTORIC, TicMode.STANDARD):
+    for mode in (LineMode.HISTORIC, LineMode.STANDARD):
         meter.mode = mode
         for _ in range(500):
             assert decoder.feed(wrong_rate(meter.frame(local), mode, rng)) == []

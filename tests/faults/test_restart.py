@@ -39,7 +39,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.linky_tempo.const import DOMAIN
-from custom_components.linky_tempo.tic import TempoColor
+from custom_components.linky_tempo.meter import TempoColor
 from tests.faults.meter_model import MeterFeed, PtySink, SimulatedMeter, TempoCalendar
 from tests.faults.stack import (
     HEATER,

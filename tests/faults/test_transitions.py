@@ -17,7 +17,7 @@ from custom_components.linky_tempo.const import (
     EVENT_SHEDDING_ENDED,
     EVENT_SHEDDING_STARTED,
 )
-from custom_components.linky_tempo.tic import TempoColor
+from custom_components.linky_tempo.meter import TempoColor
 from tests.faults.meter_model import MeterFeed, PtySink, SimulatedMeter, TempoCalendar
 from tests.faults.stack import (
     NORMAL,

@@ -178,9 +178,9 @@ class VirtualClock:
         from custom_components.linky_tempo import (
             coordinator,
             entity,
-            link,
             shedding,
         )
+        from custom_components.linky_tempo.meter import link
 
         fake_time = SimpleNamespace(
             monotonic=self.monotonic,
