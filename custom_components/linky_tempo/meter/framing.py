@@ -152,6 +152,7 @@ class TicDecoder:
         "_group_rules",
         "_on_group",
         "_position",
+        "_read_group",
         "aborted_frames",
         "callback_errors",
         "checksum_errors",
@@ -175,6 +176,7 @@ class TicDecoder:
         self._on_group = on_group
         self._detected_mode: LineMode | None = None
         self._group_reader = GroupReader()
+        self._read_group = self._group_reader.read  # bound once: a hot path
         # The rules for the next group: the forced mode, else the mode of the
         # current frame once its first valid group is known, else None.
         self._group_rules = mode
@@ -397,8 +399,8 @@ class TicDecoder:
 
     def _accept(self, body: bytes) -> None:
         """Check a group body at its CR; record and report a valid group."""
-        verdict = self._group_reader.read(body, self._group_rules, self._check_chars)
-        if isinstance(verdict, Rejection):
+        verdict = self._read_group(body, self._group_rules, self._check_chars)
+        if type(verdict) is not tuple:
             if verdict is Rejection.CHECKSUM:
                 self.checksum_errors += 1
             else:

@@ -288,22 +288,17 @@ class GroupReader:
         return Rejection.MALFORMED
 
     def _historic_checksum_ok(self, body: bytes) -> bool:
-        """Check a historic checksum under the method in use (see the class)."""
+        """Check a historic checksum under the method in use (see the class).
+
+        Method 1 sums ``label SP data`` (the separator before the checksum
+        excluded), method 2 includes that separator.
+        """
         expected = body[-1]
-        method1 = checksum(body[:-2]) == expected  # separator excluded
-        method2 = checksum(body[:-1]) == expected  # separator included
-        current, other = (
-            (method1, method2)
-            if self.historic_method == 1
-            else (
-                method2,
-                method1,
-            )
-        )
-        if current:
+        method1 = self.historic_method == 1
+        if checksum(body[:-2] if method1 else body[:-1]) == expected:
             self._mismatches = 0
             return True
-        if other:
+        if checksum(body[:-1] if method1 else body[:-2]) == expected:
             self._mismatches += 1
             if self._mismatches >= SWITCH_AFTER:
                 self.historic_method = 3 - self.historic_method
