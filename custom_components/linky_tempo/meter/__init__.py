@@ -41,8 +41,14 @@ from .groups import (
     checksum,
     parse_horodate,
 )
-from .reader import STALE_AFTER, LinkCounts, MeterData, MeterReader
-from .reading import MeterState, group_signals_overload, read_meter
+from .reader import (
+    STALE_AFTER,
+    LinkCounts,
+    MeterData,
+    MeterReader,
+    group_signals_overload,
+)
+from .reading import MeterState, read_meter
 from .stge import CplStatus, CutOffState, EuridisState, StatusRegister, decode_stge
 from .tariffs import Contract, TariffPeriod, TempoColor
 

@@ -33,17 +33,40 @@ from typing import TYPE_CHECKING, Final
 
 from .confirmation import ReadingConfirmer
 from .glitch_filter import EnergyGlitchFilter
-from .reading import MeterState, group_signals_overload, read_meter
+from .reading import MeterState, read_meter
+from .stge import decode_stge
 from .tariffs import TariffPeriod
 
 if TYPE_CHECKING:
     from .framing import Frame
     from .groups import Group
 
-__all__ = ["STALE_AFTER", "MeterData", "MeterReader"]
+__all__ = [
+    "STALE_AFTER",
+    "LinkCounts",
+    "MeterData",
+    "MeterReader",
+    "group_signals_overload",
+]
 
 STALE_AFTER: Final = 10.0
 """Seconds without a valid frame after which the meter is lost ([54E] §9.4.1)."""
+
+
+def group_signals_overload(group: Group) -> bool:
+    """Tell whether this single group announces an overload (immediate reaction).
+
+    Historic: ADPS (mono, [54E] §6.1.1) or ADIR1-3 (three-phase short frames,
+    §6.1.2). Standard: STGE bit 7 "dépassement de la puissance de référence"
+    (§6.2.3.14); standard mode has no ADPS group.
+    """
+    label = group.label
+    if label in ("ADPS", "ADIR1", "ADIR2", "ADIR3"):
+        return True
+    if label == "STGE":
+        status = decode_stge(group.value)
+        return status is not None and status.overload
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
-from .groups import Group, LineMode
+from .groups import LineMode
 from .stge import StatusRegister, decode_stge
 from .tariffs import TEMPO_PERIODS, Contract, TariffPeriod, TempoColor
 
@@ -30,7 +30,6 @@ __all__ = [
     "SHORT_FRAME_LABELS",
     "Confirm",
     "MeterState",
-    "group_signals_overload",
     "read_meter",
 ]
 
@@ -99,22 +98,6 @@ class MeterState:
     peak_notice: bool | None = field(metadata=_SETTING)
     max_power_today: int | None = field(metadata=_SETTING)
     max_power_yesterday: int | None = field(metadata=_SETTING)
-
-
-def group_signals_overload(group: Group) -> bool:
-    """Tell whether this single group announces an overload (immediate reaction).
-
-    Historic: ADPS (mono, [54E] §6.1.1) or ADIR1-3 (three-phase short frames,
-    §6.1.2). Standard: STGE bit 7 "dépassement de la puissance de référence"
-    (§6.2.3.14); standard mode has no ADPS group.
-    """
-    label = group.label
-    if label in ("ADPS", "ADIR1", "ADIR2", "ADIR3"):
-        return True
-    if label == "STGE":
-        status = decode_stge(group.value)
-        return status is not None and status.overload
-    return False
 
 
 _PTEC: Final[Mapping[str, TariffPeriod]] = {
