@@ -400,7 +400,7 @@ class TicDecoder:
     def _accept(self, body: bytes) -> None:
         """Check a group body at its CR; record and report a valid group."""
         verdict = self._read_group(body, self._group_rules, self._check_chars)
-        if type(verdict) is not tuple:
+        if isinstance(verdict, Rejection):
             if verdict is Rejection.CHECKSUM:
                 self.checksum_errors += 1
             else:
