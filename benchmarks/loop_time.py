@@ -42,9 +42,9 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 from benchmarks._stats import percentile  # noqa: E402
 from custom_components.linky_tempo.meter import LineMode  # noqa: E402
 from tests.faults.meter_model import SimulatedMeter, TempoCalendar  # noqa: E402
-from tests.faults.stack import add_entry, meter_entry, setup_loads  # noqa: E402
 from tests.faults.virtual_time import PARIS  # noqa: E402
 from tests.feeds import PtyMeter  # noqa: E402
+from tests.stack import add_entry, meter_entry, setup_loads  # noqa: E402
 
 SPEEDUP = 20
 

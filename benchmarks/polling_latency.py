@@ -69,8 +69,8 @@ from tests.faults.meter_model import (  # noqa: E402
     TempoCalendar,
     UartPty,
 )
-from tests.faults.stack import add_entry, meter_entry  # noqa: E402
 from tests.faults.virtual_time import PARIS, VirtualClock  # noqa: E402
+from tests.stack import add_entry, meter_entry  # noqa: E402
 
 LOAD = "input_boolean.radiator"
 START = datetime(2026, 1, 14, 9, 0, tzinfo=PARIS)

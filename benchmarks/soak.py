@@ -64,7 +64,9 @@ from tests.faults.meter_model import (  # noqa: E402
     SimulatedMeter,
     TempoCalendar,
 )
-from tests.faults.stack import (  # noqa: E402
+from tests.faults.virtual_time import PARIS, VirtualClock  # noqa: E402
+from tests.feeds import PtyMeter  # noqa: E402
+from tests.stack import (  # noqa: E402
     BENIGN,
     LOAD_POWER,
     NORMAL,
@@ -73,8 +75,6 @@ from tests.faults.stack import (  # noqa: E402
     meter_entry,
     setup_loads,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock  # noqa: E402
-from tests.feeds import PtyMeter  # noqa: E402
 
 START = datetime(2026, 1, 14, 3, 0, tzinfo=PARIS)
 CALENDAR = TempoCalendar(

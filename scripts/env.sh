@@ -141,3 +141,34 @@ PY
   fi
   echo "$dir"
 }
+
+# ensure_latest_venv: a virtual environment in the cache with the Home
+# Assistant release requirements/ha-latest.txt pins (the newest on PyPI, which
+# may have no test harness yet) and Linky Tempo's manifest requirements, under
+# that release's own package constraints, as a real install is. scripts/develop
+# runs it; the pytest pins never share it. Rebuilt only when the interpreter,
+# the pin or the manifest's requirements change.
+ensure_latest_venv() {
+  local dir="$CACHE_DIR/venv-ha-latest"
+  local pins="$REPO_ROOT/requirements/ha-latest.txt"
+  local manifest="$REPO_ROOT/custom_components/linky_tempo/manifest.json"
+  local requirements stamp
+  requirements=$("${PYTHON:-python3}" -c '
+import json, sys
+print("\n".join(json.load(open(sys.argv[1])).get("requirements", [])))' "$manifest")
+  stamp=$( { "${PYTHON:-python3}" -c 'import sys; print(sys.executable, sys.version)'; cat "$pins"; echo "$requirements"; } \
+    | sha256sum | cut -c1-16)
+  if [ ! -f "$dir/.stamp" ] || [ "$(cat "$dir/.stamp")" != "$stamp" ]; then
+    log "Installing the newest Home Assistant release ($(grep -E '^homeassistant==' "$pins")) in $dir"
+    rm -rf "$dir"
+    "${PYTHON:-python3}" -m venv "$dir"
+    "$dir/bin/pip" install --quiet --upgrade pip >/dev/null
+    "$dir/bin/pip" install --quiet -r "$pins"
+    local constraints
+    constraints=$("$dir/bin/python" -c 'import homeassistant, pathlib; print(pathlib.Path(homeassistant.__file__).parent / "package_constraints.txt")')
+    # shellcheck disable=SC2086  # one argument per requirement
+    "$dir/bin/pip" install --quiet -c "$constraints" $requirements
+    echo "$stamp" >"$dir/.stamp"
+  fi
+  echo "$dir"
+}

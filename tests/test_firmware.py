@@ -8,21 +8,23 @@ integration expects, so that renaming one side without the other fails here.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from homeassistant.util import slugify
 
 from custom_components.linky_tempo.const import (
-    DEFAULT_CLIMATE_ENTITY_ID,
     FIRMWARE_SERIAL_PROXY_NAME,
     OFF_SELECT_OPTIONS,
     PILOT_WIRE_FROST_PROTECTION,
     PILOT_WIRE_OPTIONS,
     SHED_SELECT_OPTIONS,
 )
+from custom_components.linky_tempo.entity import meter_device_info
 from tests.conftest import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -32,6 +34,25 @@ FIRMWARE = REPO_ROOT / "firmware" / "esphome"
 MAIN = FIRMWARE / "linky-tempo.yaml"
 SHIPPED = [MAIN, *sorted((FIRMWARE / "examples").glob("*.yaml"))]
 ZONE_PACKAGES = ("pilot-wire-zone.yaml", "relay-zone.yaml")
+
+
+def _first_climate_entity_id() -> str:
+    """The id Home Assistant gives the first meter's climate entity.
+
+    The device's name and the entity's English name, slugified: what the
+    firmware's button and local fallback target by default (a user who
+    renames the entity sets the substitution to match).
+    """
+    english = json.loads(
+        (REPO_ROOT / "custom_components/linky_tempo/translations/en.json").read_text()
+    )
+    # The integration's one climate entity.
+    (name,) = [entity["name"] for entity in english["entity"]["climate"].values()]
+    device = meter_device_info("meter")["name"]
+    return f"climate.{slugify(f'{device} {name}')}"
+
+
+DEFAULT_CLIMATE_ENTITY_ID = _first_climate_entity_id()
 
 
 # --- A small reader for ESPHome YAML ------------------------------------------

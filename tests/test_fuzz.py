@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from custom_components.linky_tempo.meter import (
+    STALE_AFTER,
     Frame,
     Group,
     LineMode,
@@ -50,8 +51,8 @@ from custom_components.linky_tempo.meter.glitch_filter import (
     EnergyGlitchFilter,
 )
 from custom_components.linky_tempo.policy import (
+    HeatingMode,
     MeterView,
-    Mode,
     PolicySettings,
     SheddingPolicy,
 )
@@ -227,7 +228,7 @@ class Pipeline:
         self.decoder = TicDecoder(mode, on_group=self._on_group)
         self.reader = MeterReader()
         self.policy = SheddingPolicy(list(LOADS), PolicySettings())
-        self.mode = Mode.HEAT if mode_heat else Mode.AUTO
+        self.mode = HeatingMode.HEAT if mode_heat else HeatingMode.AUTO
         self.mono = 1000.0
         self.local = START
         self.frames = 0
@@ -260,6 +261,10 @@ class Pipeline:
         self.policy.observe(meter_view(data), self.mono, self.local)
 
     def evaluate(self, lost: bool | None = None) -> None:
+        if lost is None:
+            # As the meter coordinator: lost once no frame came for 10 s.
+            last = self.policy.last_frame
+            lost = last is None or self.mono - last > STALE_AFTER
         decision = self.policy.evaluate(self.mono, self.local, self.mode, lost=lost)
         assert set(decision.shed) <= set(LOADS)
         assert set(self.policy.overload_shed) <= set(LOADS)
@@ -397,7 +402,7 @@ policy_steps = st.lists(
             st.one_of(st.none(), st.sampled_from([0, 3000, 6000, 9000, 36000])),
             colors, colors,
         ),
-        st.tuples(st.just("mode"), st.sampled_from(list(Mode))),
+        st.tuples(st.just("mode"), st.sampled_from(list(HeatingMode))),
         st.tuples(
             st.just("wait"),
             st.sampled_from([0.0, 0.5, 2.0, 5.0, 11.0, 61.0, 301.0, 901.0, 86400.0]),

@@ -10,8 +10,8 @@ import pytest
 from custom_components.linky_tempo.meter import TariffPeriod as P
 from custom_components.linky_tempo.meter import TempoColor
 from custom_components.linky_tempo.policy import (
+    HeatingMode,
     MeterView,
-    Mode,
     PeriodSource,
     PolicySettings,
     SheddingPolicy,
@@ -46,24 +46,26 @@ def policy() -> SheddingPolicy:
 @pytest.mark.parametrize(
     ("period", "mode", "reason"),
     [
-        (P.HP_RED, Mode.AUTO, ShedReason.RED_PEAK),
-        (P.HP_RED, Mode.HEAT, ShedReason.RED_PEAK),
-        (P.HP_WHITE, Mode.AUTO, ShedReason.WHITE_PEAK),
-        (P.HP_WHITE, Mode.HEAT, None),
-        (P.HP_BLUE, Mode.AUTO, None),
-        (P.HC_RED, Mode.AUTO, None),
-        (P.HC_WHITE, Mode.AUTO, None),
-        (P.PEAK, Mode.AUTO, None),
-        (P.BASE, Mode.AUTO, None),
-        (P.EJP_PEAK, Mode.AUTO, None),
-        (None, Mode.AUTO, None),
+        (P.HP_RED, HeatingMode.AUTO, ShedReason.RED_PEAK),
+        (P.HP_RED, HeatingMode.HEAT, ShedReason.RED_PEAK),
+        (P.HP_WHITE, HeatingMode.AUTO, ShedReason.WHITE_PEAK),
+        (P.HP_WHITE, HeatingMode.HEAT, None),
+        (P.HP_BLUE, HeatingMode.AUTO, None),
+        (P.HC_RED, HeatingMode.AUTO, None),
+        (P.HC_WHITE, HeatingMode.AUTO, None),
+        (P.PEAK, HeatingMode.AUTO, None),
+        (P.BASE, HeatingMode.AUTO, None),
+        (P.EJP_PEAK, HeatingMode.AUTO, None),
+        (None, HeatingMode.AUTO, None),
     ],
 )
-def test_tariff_table(period: P | None, mode: Mode, reason: ShedReason | None) -> None:
+def test_tariff_table(
+    period: P | None, mode: HeatingMode, reason: ShedReason | None
+) -> None:
     assert tariff_reason(period, mode) is reason
     rules = policy()
     rules.observe(view(period=period or P.UNKNOWN), 0.0, NOON)
-    decision = rules.evaluate(0.0, NOON, mode)
+    decision = rules.evaluate(0.0, NOON, mode, lost=False)
     if reason is None:
         assert decision.shed == ()
         assert decision.heating
@@ -83,19 +85,23 @@ def test_heat_cannot_be_set_on_a_red_peak() -> None:
 def test_overload_sheds_lowest_priority_first_one_every_five_seconds() -> None:
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)  # 92 % of 6 kVA
-    decision = rules.evaluate(0.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     assert decision.shed == ("switch.bathroom",)
     assert decision.reason is ShedReason.OVERLOAD
     assert decision.next_check == pytest.approx(5.0)
     rules.observe(view(power=5500), 2.0, NOON)
-    assert rules.evaluate(2.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
-    assert rules.evaluate(5.0, NOON, Mode.AUTO).shed == (
+    assert rules.evaluate(2.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
+    assert rules.evaluate(5.0, NOON, HeatingMode.AUTO, lost=False).shed == (
         "select.bedroom",
         "switch.bathroom",
     )
     rules.observe(view(power=5500), 10.0, NOON)
-    assert rules.evaluate(10.0, NOON, Mode.AUTO).shed == tuple(LOADS)
-    assert rules.evaluate(15.0, NOON, Mode.AUTO).next_check is None  # nothing left
+    assert rules.evaluate(10.0, NOON, HeatingMode.AUTO, lost=False).shed == tuple(LOADS)
+    assert (
+        rules.evaluate(15.0, NOON, HeatingMode.AUTO, lost=False).next_check is None
+    )  # nothing left
 
 
 @pytest.mark.parametrize("signal", ["adps", "power"])
@@ -105,36 +111,44 @@ def test_overload_signals(signal: str) -> None:
         rules.observe(view(power=3000, overload=True), 0.0, NOON)
     else:
         rules.observe(view(power=5400), 0.0, NOON)  # exactly 90 %
-    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
 
 
 def test_restore_waits_for_delay_threshold_and_fresh_frames() -> None:
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)
-    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     rules.observe(view(power=5500), 5.0, NOON)
-    rules.evaluate(5.0, NOON, Mode.AUTO)  # two loads shed, last at 5 s
+    rules.evaluate(
+        5.0, NOON, HeatingMode.AUTO, lost=False
+    )  # two loads shed, last at 5 s
     # Power between the thresholds: nothing comes back, ever.
     rules.observe(view(power=5000), 400.0, NOON)
-    assert len(rules.evaluate(400.0, NOON, Mode.AUTO).shed) == 2
+    assert len(rules.evaluate(400.0, NOON, HeatingMode.AUTO, lost=False).shed) == 2
     # Below 80 % but before the restore delay (300 s after the last shed).
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)
-    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     rules.observe(view(power=5500), 5.0, NOON)
-    rules.evaluate(5.0, NOON, Mode.AUTO)
+    rules.evaluate(5.0, NOON, HeatingMode.AUTO, lost=False)
     rules.observe(view(power=2000), 200.0, NOON)
-    decision = rules.evaluate(200.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(200.0, NOON, HeatingMode.AUTO, lost=False)
     assert decision.shed == ("select.bedroom", "switch.bathroom")
     assert decision.next_check == pytest.approx(305.0)
     # After the delay: one load, the highest priority one.
     rules.observe(view(power=2000), 305.0, NOON)
-    assert rules.evaluate(305.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(305.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
     # No fresh frame since: the next one waits.
-    assert rules.evaluate(308.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(308.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
     # A frame that left the meter 5 s after the restore confirms the headroom.
     rules.observe(view(power=3000), 311.0, NOON)
-    decision = rules.evaluate(311.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(311.0, NOON, HeatingMode.AUTO, lost=False)
     assert decision.shed == ()
     assert decision.reason is ShedReason.NONE
 
@@ -142,11 +156,13 @@ def test_restore_waits_for_delay_threshold_and_fresh_frames() -> None:
 def test_restore_is_cancelled_by_a_new_overload() -> None:
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)
-    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     rules.observe(view(power=1000), 300.0, NOON)
-    assert rules.evaluate(300.0, NOON, Mode.AUTO).shed == ()
+    assert rules.evaluate(300.0, NOON, HeatingMode.AUTO, lost=False).shed == ()
     rules.observe(view(power=5600), 301.0, NOON)
-    assert rules.evaluate(301.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(301.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
 
 
 def test_power_sheds_on_one_frame_and_restores_on_two() -> None:
@@ -154,38 +170,44 @@ def test_power_sheds_on_one_frame_and_restores_on_two() -> None:
     rules = policy()
     # The frame before was at 2400 VA, this one at 5500: shed at once.
     rules.observe(view(power=5500, power_high=5500), 0.0, NOON)
-    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
     rules.observe(view(power=5500, power_high=5500), 5.0, NOON)
-    assert rules.evaluate(5.0, NOON, Mode.AUTO).shed == (
+    assert rules.evaluate(5.0, NOON, HeatingMode.AUTO, lost=False).shed == (
         "select.bedroom",
         "switch.bathroom",
     )
     # After the delay, this frame low and the one before high: nothing back.
     rules.observe(view(power=1000, power_high=5000), 400.0, NOON)
-    assert len(rules.evaluate(400.0, NOON, Mode.AUTO).shed) == 2
+    assert len(rules.evaluate(400.0, NOON, HeatingMode.AUTO, lost=False).shed) == 2
     rules.observe(view(power=1000, power_high=1100), 402.0, NOON)
-    assert rules.evaluate(402.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(402.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
 
 
 def test_missing_power_is_never_zero() -> None:
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)
-    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     rules.observe(view(power=None), 400.0, NOON)
-    assert rules.evaluate(400.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(400.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
 
 
 def test_overload_on_a_red_peak_keeps_loads_after_the_peak() -> None:
     rules = policy()
     rules.observe(view(period=P.HP_RED, power=5500), 0.0, NOON)
-    decision = rules.evaluate(0.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     assert decision.shed == tuple(LOADS)
     assert decision.reasons == {ShedReason.RED_PEAK, ShedReason.OVERLOAD}
     assert decision.reason is ShedReason.RED_PEAK
     # Already-shed loads join the overload list at once.
     assert rules.overload_shed == list(reversed(LOADS))
     rules.observe(view(period=P.HC_RED, power=5500), 1.0, NOON)
-    assert rules.evaluate(1.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+    assert rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=False).shed == tuple(LOADS)
 
 
 def test_data_loss_continues_tempo_from_the_clock_for_48_hours() -> None:
@@ -196,10 +218,13 @@ def test_data_loss_continues_tempo_from_the_clock_for_48_hours() -> None:
         0.0,
         evening,
     )
-    assert rules.evaluate(0.0, evening, Mode.AUTO).period_source is PeriodSource.METER
+    assert (
+        rules.evaluate(0.0, evening, HeatingMode.AUTO, lost=False).period_source
+        is PeriodSource.METER
+    )
     # Silent for 11 s: still a red peak, from the clock.
     later = evening + timedelta(seconds=11)
-    decision = rules.evaluate(11.0, later, Mode.AUTO)
+    decision = rules.evaluate(11.0, later, HeatingMode.AUTO, lost=True)
     assert decision.data_lost
     assert decision.period_source is PeriodSource.CLOCK
     assert decision.period is P.HP_RED
@@ -207,22 +232,32 @@ def test_data_loss_continues_tempo_from_the_clock_for_48_hours() -> None:
     assert decision.next_boundary == datetime(2026, 12, 3, 22, 0, tzinfo=PARIS)
     # 22:00: red off-peak; 06:00 next day: the announced white day.
     assert (
-        rules.evaluate(3601.0, evening + timedelta(hours=1, seconds=1), Mode.AUTO).shed
+        rules.evaluate(
+            3601.0, evening + timedelta(hours=1, seconds=1), HeatingMode.AUTO, lost=True
+        ).shed
         == ()
     )
     white = rules.evaluate(
-        9 * 3600.0 + 1, evening + timedelta(hours=9, seconds=1), Mode.AUTO
+        9 * 3600.0 + 1,
+        evening + timedelta(hours=9, seconds=1),
+        HeatingMode.AUTO,
+        lost=True,
     )
     assert white.period is P.HP_WHITE
     assert white.shed == tuple(LOADS)
     assert (
         rules.evaluate(
-            9 * 3600.0 + 1, evening + timedelta(hours=9, seconds=1), Mode.HEAT
+            9 * 3600.0 + 1,
+            evening + timedelta(hours=9, seconds=1),
+            HeatingMode.HEAT,
+            lost=True,
         ).shed
         == ()
     )
     # After 48 h: stopped, heating allowed, and the decision says why.
-    expired = rules.evaluate(48 * 3600.0 + 1, evening + timedelta(hours=48), Mode.AUTO)
+    expired = rules.evaluate(
+        48 * 3600.0 + 1, evening + timedelta(hours=48), HeatingMode.AUTO, lost=True
+    )
     assert expired.period_source is PeriodSource.NONE
     assert expired.fallback_expired
     assert expired.shed == ()
@@ -231,33 +266,37 @@ def test_data_loss_continues_tempo_from_the_clock_for_48_hours() -> None:
 def test_data_loss_holds_overload_loads_15_minutes_then_restores_one_by_one() -> None:
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)
-    rules.evaluate(0.0, NOON, Mode.AUTO)
+    rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
     rules.observe(view(power=5500), 5.0, NOON)
-    rules.evaluate(5.0, NOON, Mode.AUTO)
+    rules.evaluate(5.0, NOON, HeatingMode.AUTO, lost=False)
     assert len(rules.overload_shed) == 2
     # Meter silent from 5 s on.
-    decision = rules.evaluate(600.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(600.0, NOON, HeatingMode.AUTO, lost=True)
     assert decision.data_lost
     assert len(decision.shed) == 2
     assert decision.next_check == pytest.approx(905.0)
-    assert rules.evaluate(905.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
-    assert rules.evaluate(930.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
-    assert rules.evaluate(965.0, NOON, Mode.AUTO).shed == ()
+    assert rules.evaluate(905.0, NOON, HeatingMode.AUTO, lost=True).shed == (
+        "switch.bathroom",
+    )
+    assert rules.evaluate(930.0, NOON, HeatingMode.AUTO, lost=True).shed == (
+        "switch.bathroom",
+    )
+    assert rules.evaluate(965.0, NOON, HeatingMode.AUTO, lost=True).shed == ()
 
 
 def test_data_returning_resumes_normal_staging() -> None:
     rules = policy()
     rules.observe(view(power=5500), 0.0, NOON)
-    rules.evaluate(0.0, NOON, Mode.AUTO)
-    assert rules.evaluate(60.0, NOON, Mode.AUTO).data_lost
+    rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
+    assert rules.evaluate(60.0, NOON, HeatingMode.AUTO, lost=True).data_lost
     rules.observe(view(power=5500), 61.0, NOON)
-    decision = rules.evaluate(61.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(61.0, NOON, HeatingMode.AUTO, lost=False)
     assert not decision.data_lost
     assert decision.shed == ("select.bedroom", "switch.bathroom")
 
 
 def test_never_heard_meter_sheds_nothing() -> None:
-    decision = policy().evaluate(0.0, NOON, Mode.AUTO)
+    decision = policy().evaluate(0.0, NOON, HeatingMode.AUTO, lost=True)
     assert decision.data_lost
     assert decision.period_source is PeriodSource.NONE
     assert not decision.fallback_expired
@@ -269,9 +308,11 @@ def test_restart_resumes_overload_shedding() -> None:
     rules.restore_overload_state(["switch.bathroom", "switch.gone"], 100.0)
     assert rules.overload_shed == ["switch.bathroom"]
     rules.observe(view(power=1000), 101.0, NOON)
-    assert rules.evaluate(101.0, NOON, Mode.AUTO).shed == ("switch.bathroom",)
+    assert rules.evaluate(101.0, NOON, HeatingMode.AUTO, lost=False).shed == (
+        "switch.bathroom",
+    )
     rules.observe(view(power=1000), 400.0, NOON)
-    assert rules.evaluate(400.0, NOON, Mode.AUTO).shed == ()
+    assert rules.evaluate(400.0, NOON, HeatingMode.AUTO, lost=False).shed == ()
 
 
 def test_colours_survive_a_frame_without_them() -> None:
@@ -286,9 +327,9 @@ def test_a_frame_without_period_keeps_the_last_one() -> None:
     """A PTEC lost to noise is not "no peak": shed loads stay shed."""
     rules = policy()
     rules.observe(view(period=P.HP_WHITE), 0.0, NOON)
-    assert rules.evaluate(0.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+    assert rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False).shed == tuple(LOADS)
     rules.observe(MeterView(None, False, 1000, SUBSCRIBED), 1.0, NOON)
-    assert rules.evaluate(1.0, NOON, Mode.AUTO).shed == tuple(LOADS)
+    assert rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=False).shed == tuple(LOADS)
 
 
 def test_resume_after_a_restart_goes_on_from_the_last_frame() -> None:
@@ -300,7 +341,7 @@ def test_resume_after_a_restart_goes_on_from_the_last_frame() -> None:
         -300.0,
         seen,
     )
-    decision = rules.evaluate(0.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=True)
     assert decision.period_source is PeriodSource.CLOCK
     assert decision.period is P.HP_WHITE
     assert decision.shed == tuple(LOADS)
@@ -310,7 +351,22 @@ def test_overload_loads_after_a_restart_without_any_frame() -> None:
     """No frame since the restart: the blind hold counts from the restart."""
     rules = policy()
     rules.restore_overload_state(["switch.bathroom"], 100.0)
-    decision = rules.evaluate(101.0, NOON, Mode.AUTO)
+    decision = rules.evaluate(101.0, NOON, HeatingMode.AUTO, lost=True)
     assert decision.shed == ("switch.bathroom",)
     assert decision.next_check == pytest.approx(1000.0)
-    assert rules.evaluate(1000.0, NOON, Mode.AUTO).shed == ()
+    assert rules.evaluate(1000.0, NOON, HeatingMode.AUTO, lost=True).shed == ()
+
+
+def test_the_caller_says_when_the_meter_is_lost() -> None:
+    """The policy keeps no staleness clock: the meter coordinator's rule rules."""
+    rules = policy()
+    rules.observe(view(period=P.HP_WHITE, today=TempoColor.WHITE), 0.0, NOON)
+    # A minute without a frame, but the meter is not lost: the meter's period.
+    decision = rules.evaluate(60.0, NOON, HeatingMode.AUTO, lost=False)
+    assert decision.period_source is PeriodSource.METER
+    assert not decision.data_lost
+    # The frame is a second old, but the meter is lost: the clock's period.
+    decision = rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=True)
+    assert decision.period_source is PeriodSource.CLOCK
+    assert decision.data_lost
+    assert decision.shed == tuple(LOADS)

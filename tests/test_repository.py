@@ -9,7 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from homeassistant.const import __version__ as HA_VERSION
+from homeassistant.const import __version__ as ha_version
 from packaging.version import Version
 
 from tests.conftest import REPO_ROOT
@@ -109,7 +109,7 @@ def test_serialx_is_the_release_pin_and_meets_the_manifest_minimum() -> None:
 )
 def test_the_oldest_pin_is_the_minimum_hacs_json_states() -> None:
     hacs = json.loads((REPO_ROOT / "hacs.json").read_text())
-    assert HA_VERSION == hacs["homeassistant"]
+    assert ha_version == hacs["homeassistant"]
 
 
 OUTSIDE_PATTERNS = (

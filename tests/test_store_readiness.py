@@ -2,8 +2,9 @@
 
 Sources: Home Assistant core's script/hassfest (quality_scale.py,
 translations.py, icons.py and services.py), HACS's validators
-(custom_components/hacs/utils/validate.py) and the brands README. Hassfest does not check a custom integration's quality_scale.yaml or
-its French translation: these tests do.
+(custom_components/hacs/utils/validate.py) and the brands README.
+Hassfest does not check a custom integration's quality_scale.yaml or its
+French translation: these tests do.
 """
 
 from __future__ import annotations

@@ -16,9 +16,12 @@ from .const import (
     SERVICE_CANCEL_SHEDDING,
     SERVICE_RESUME_AUTO,
 )
-from .coordinator import LinkyTempoConfigEntry, LinkyTempoData, MeterCoordinator
-from .loads import CaptureStore, async_call, is_known, restore_calls
+from .coordinator import MeterCoordinator
+from .loads import async_call, is_known, restore_calls
+from .models import LinkyTempoConfigEntry, LinkyTempoData
+from .settings import EntryOptions
 from .shedding import SheddingCoordinator
+from .store import SheddingStore
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CLIMATE, Platform.SENSOR]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -47,11 +50,12 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) -> bool:
     """Open the meter's port, start reading and shedding, set up the platforms."""
+    options = EntryOptions.from_options(entry.options)
     meter = MeterCoordinator(hass, entry)
     await meter.async_start()
-    shedding = SheddingCoordinator(hass, entry, meter)
+    shedding = SheddingCoordinator(hass, entry, meter, options)
     await shedding.async_start()
-    entry.runtime_data = LinkyTempoData(meter=meter, shedding=shedding)
+    entry.runtime_data = LinkyTempoData(meter=meter, shedding=shedding, options=options)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
@@ -71,7 +75,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) -> None:
     """Give shed loads their state back, then forget them."""
-    store = CaptureStore(hass, entry.entry_id)
+    store = SheddingStore(hass, entry.entry_id)
     await store.async_load()
     for entity_id, captured in store.captures.items():
         if not is_known(hass.states.get(entity_id)):

@@ -14,13 +14,13 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LinkyTempoConfigEntry
 from .entity import (
     LinkyEntity,
     LinkyEntityDescription,
     SheddingEntity,
     add_entities_for_meter,
 )
+from .models import LinkyTempoConfigEntry
 
 # Entities only read the coordinator's pushed data.
 PARALLEL_UPDATES = 0
@@ -95,6 +95,7 @@ class SheddingBinarySensor(SheddingEntity, BinarySensorEntity):
     """On while any heating load is shed."""
 
     _attr_translation_key = "shedding"
+    unique_key = "shedding"
 
     @property
     @override

@@ -32,10 +32,10 @@ from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_TEMPERATURE_SENSOR, DEFAULT_CURRENT_TEMPERATURE
-from .coordinator import LinkyTempoConfigEntry
+from .const import DEFAULT_CURRENT_TEMPERATURE
 from .entity import SheddingEntity
-from .policy import Mode
+from .models import LinkyTempoConfigEntry
+from .policy import HeatingMode
 
 # One action at a time: a mode change drives the loads.
 PARALLEL_UPDATES = 1
@@ -47,8 +47,14 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     """Shedding mode of the home's electric heating."""
 
     _attr_translation_key = "heating"
+    unique_key = "heating"
     _attr_hvac_modes = [HVACMode.AUTO, HVACMode.HEAT]
     _attr_supported_features = ClimateEntityFeature(0)
+    # Home Assistant 2026.11 reads the native_ members and deprecates the
+    # others (they stop working in 2027.11); up to 2026.10 only the others
+    # exist. A class that provides both is served its native_ ones by 2026.11,
+    # without the deprecation warning.
+    _attr_native_temperature_unit = UnitOfTemperature.CELSIUS
     _attr_temperature_unit = UnitOfTemperature.CELSIUS
     _enable_turn_on_off_backwards_compatibility = False
 
@@ -56,7 +62,8 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     @override
     def hvac_mode(self) -> HVACMode:
         """AUTO while shedding is automatic, HEAT while it is cancelled."""
-        return HVACMode.HEAT if self.shedding.mode is Mode.HEAT else HVACMode.AUTO
+        heat = self.shedding.heating.mode is HeatingMode.HEAT
+        return HVACMode.HEAT if heat else HVACMode.AUTO
 
     @property
     @override
@@ -68,11 +75,10 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
         return HVACAction.IDLE
 
     @property
-    @override
-    def current_temperature(self) -> float | None:
+    def native_current_temperature(self) -> float | None:
         """The chosen temperature sensor, or a fixed 21 °C for Apple Home."""
-        entity_id = self.shedding.entry.options.get(CONF_TEMPERATURE_SENSOR)
-        if not entity_id:
+        entity_id = self.shedding.options.temperature_sensor
+        if entity_id is None:
             return DEFAULT_CURRENT_TEMPERATURE
         state = self.hass.states.get(entity_id)
         if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
@@ -84,10 +90,16 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
 
     @property
     @override
+    def current_temperature(self) -> float | None:
+        """What Home Assistant up to 2026.10 reads: the native one."""
+        return self.native_current_temperature
+
+    @property
+    @override
     def extra_state_attributes(self) -> dict[str, Any]:
         """Why loads are shed, which ones, and when a HEAT override ends."""
         decision = self.shedding.decision
-        end = self.shedding.override_end
+        end = self.shedding.heating.override_end
         return {
             "shedding_reasons": sorted(decision.reasons) if decision else [],
             "loads_shed": self.shedding.shed_loads,
@@ -101,10 +113,10 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
         if (last := await self.async_get_last_state()) is not None:
             end = last.attributes.get(ATTR_OVERRIDE_END)
             self.shedding.restore_mode(
-                Mode.HEAT if last.state == HVACMode.HEAT else Mode.AUTO,
+                HeatingMode.HEAT if last.state == HVACMode.HEAT else HeatingMode.AUTO,
                 dt_util.parse_datetime(end) if isinstance(end, str) else None,
             )
-        if sensor := self.shedding.entry.options.get(CONF_TEMPERATURE_SENSOR):
+        if (sensor := self.shedding.options.temperature_sensor) is not None:
             self.async_on_remove(
                 async_track_state_change_event(
                     self.hass, [sensor], self._on_temperature
@@ -118,13 +130,15 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     @override
     async def async_set_hvac_mode(self, hvac_mode: HVACMode) -> None:
         """AUTO resumes automatic shedding; HEAT cancels it until the peak ends."""
-        await self._set_mode(Mode.HEAT if hvac_mode == HVACMode.HEAT else Mode.AUTO)
+        await self._set_mode(
+            HeatingMode.HEAT if hvac_mode == HVACMode.HEAT else HeatingMode.AUTO
+        )
 
     async def async_cancel_shedding(self, until: datetime | None = None) -> None:
         """Action linky_tempo.cancel_shedding."""
-        await self._set_mode(Mode.HEAT, until)
+        await self._set_mode(HeatingMode.HEAT, until)
 
-    async def _set_mode(self, mode: Mode, until: datetime | None = None) -> None:
+    async def _set_mode(self, mode: HeatingMode, until: datetime | None = None) -> None:
         try:
             await self.shedding.async_set_mode(mode, until)
         except ServiceValidationError:
@@ -140,7 +154,7 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
 
     async def async_resume_auto(self) -> None:
         """Action linky_tempo.resume_auto."""
-        await self.shedding.async_set_mode(Mode.AUTO)
+        await self.shedding.async_set_mode(HeatingMode.AUTO)
 
 
 async def async_setup_entry(

@@ -59,9 +59,10 @@ from .const import (
     MODE_AUTO,
     MODES,
 )
-from .loads import LOAD_DOMAINS, SELECT_SHED_FROST, SELECT_SHED_OFF
-from .meter import LineMode, TempoColor, read_meter
-from .meter.link import PortMode, ProbeFailedError, ProbeResult, probe, redact_url
+from .loads import LOAD_DOMAINS
+from .meter import TempoColor, read_meter
+from .meter.link import ProbeFailedError, ProbeResult, probe, redact_url
+from .settings import EntryOptions, LoadConfig, SelectAction, line_mode
 
 
 def _port_schema() -> vol.Schema:
@@ -77,10 +78,6 @@ def _port_schema() -> vol.Schema:
             ),
         }
     )
-
-
-def _mode(value: str) -> LineMode | None:
-    return PortMode(value).line_mode
 
 
 def _summary(result: ProbeResult) -> dict[str, str]:
@@ -116,7 +113,7 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ProbeResult | None:
         """Listen on the port; fill ``errors`` and return None when no meter."""
         try:
-            result = await probe(port, _mode(mode))
+            result = await probe(port, line_mode(mode))
         except ProbeFailedError as err:
             LOGGER.debug("No meter on %s: %s", redact_url(port), err)
             errors["base"] = str(err.reason)
@@ -254,7 +251,7 @@ class LinkyTempoOptionsFlow(OptionsFlow):
         current = {
             **options,
             CONF_LOAD_ENTITIES: [
-                item["entity_id"] for item in options.get(CONF_LOADS, [])
+                load.entity_id for load in EntryOptions.from_options(options).loads
             ],
         }
         return self._show_init({}, current)
@@ -268,10 +265,10 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                     EntitySelectorConfig(domain=list(LOAD_DOMAINS), multiple=True)
                 ),
                 vol.Required(
-                    CONF_SELECT_ACTION, default=SELECT_SHED_FROST
+                    CONF_SELECT_ACTION, default=SelectAction.FROST_PROTECTION.value
                 ): SelectSelector(
                     SelectSelectorConfig(
-                        options=[SELECT_SHED_FROST, SELECT_SHED_OFF],
+                        options=[action.value for action in SelectAction],
                         translation_key=CONF_SELECT_ACTION,
                     )
                 ),
@@ -309,14 +306,14 @@ class LinkyTempoOptionsFlow(OptionsFlow):
         entities: list[str] = self._options[CONF_LOAD_ENTITIES]
         if user_input is not None:
             self._options[CONF_LOADS] = [
-                {"entity_id": entity_id, "priority": int(user_input[entity_id])}
+                LoadConfig(entity_id, int(user_input[entity_id])).as_option()
                 for entity_id in entities
             ]
             self._options.pop(CONF_LOAD_ENTITIES, None)
             return self.async_create_entry(data=self._options)
         previous = {
-            item["entity_id"]: item["priority"]
-            for item in self.config_entry.options.get(CONF_LOADS, [])
+            load.entity_id: load.priority
+            for load in EntryOptions.from_options(self.config_entry.options).loads
         }
         schema = vol.Schema(
             {

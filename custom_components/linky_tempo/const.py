@@ -35,10 +35,6 @@ SHED_SELECT_OPTIONS: Final = (
 # Alternatives meaning "heating off" ("arrêt").
 OFF_SELECT_OPTIONS: Final = (PILOT_WIRE_OFF, "arret", "arrêt", "Arrêt", "stop")
 
-# The climate entity's id as Home Assistant creates it for the first meter
-# (device "Linky Tempo", entity "Heating"); the firmware's button targets it.
-DEFAULT_CLIMATE_ENTITY_ID: Final = "climate.linky_tempo_heating"
-
 # Config entry data: how to reach the meter.
 CONF_PORT: Final = "port"
 CONF_MODE: Final = "mode"

@@ -17,9 +17,8 @@ when frames return.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final, override
+from typing import Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -46,34 +45,18 @@ from .meter import (
     MeterData,
     MeterReader,
 )
-from .meter.link import PortMode, TicLink, redact_url
-
-if TYPE_CHECKING:
-    from .shedding import SheddingCoordinator
+from .meter.link import TicLink, redact_url
+from .settings import line_mode
 
 REPAIR_AFTER: Final = timedelta(hours=1)
-
-type LinkyTempoConfigEntry = ConfigEntry["LinkyTempoData"]
-
-
-@dataclass(slots=True)
-class LinkyTempoData:
-    """What a loaded config entry holds at run time."""
-
-    meter: MeterCoordinator
-    shedding: SheddingCoordinator
-
-
-def _entry_mode(entry: ConfigEntry) -> LineMode | None:
-    return PortMode(entry.data.get(CONF_MODE, MODE_AUTO)).line_mode
 
 
 class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     """Owns the link to one meter and publishes its state."""
 
-    config_entry: LinkyTempoConfigEntry
+    config_entry: ConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: LinkyTempoConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
         """Create the coordinator and its link (not opened yet)."""
         super().__init__(
             hass,
@@ -86,7 +69,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.url: str = entry.data[CONF_PORT]
         self.link = TicLink(
             self.url,
-            _entry_mode(entry),
+            line_mode(entry.data.get(CONF_MODE, MODE_AUTO)),
             on_frame=self._on_frame,
             on_group=self._on_group,
         )

@@ -10,8 +10,8 @@ from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_PORT
-from .coordinator import LinkyTempoConfigEntry
 from .meter.link import redact_url
+from .models import LinkyTempoConfigEntry
 
 # Labels carrying the meter number or the delivery point.
 TO_REDACT_LABELS = {"ADCO", "ADSC", "PRM"}

@@ -22,29 +22,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, ClassVar, override
 
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import (
-    CONF_ENERGY_INTERVAL,
-    CONF_POWER_INTERVAL,
-    CONF_SHED_THRESHOLD,
-    DEFAULT_ENERGY_INTERVAL,
-    DEFAULT_POWER_INTERVAL,
-    DEFAULT_SHED_THRESHOLD,
-    DOMAIN,
-)
+from .const import DOMAIN
 from .coordinator import MeterCoordinator
 from .meter import MeterData
-
-if TYPE_CHECKING:
-    from .shedding import SheddingCoordinator
+from .settings import EntryOptions
+from .shedding import SheddingCoordinator
 
 MINUTE_INTERVAL = 60.0
 
@@ -95,6 +87,8 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
         )
         self._attr_unique_id = f"{meter_id}_{description.key}"
         self._attr_device_info = meter_device_info(meter_id)
+        # Read once per entry (options changed in the UI reload the entry).
+        self._options: EntryOptions = coordinator.config_entry.runtime_data.options
         self._written: tuple[bool, Any, int] | None = None
         self._last_write = 0.0
         self._unsub_deferred: CALLBACK_TYPE | None = None
@@ -123,9 +117,7 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
         subscribed = data.state.subscribed_power
         if power is None or not subscribed:
             return 0
-        options = self.coordinator.config_entry.options
-        shed = options.get(CONF_SHED_THRESHOLD, DEFAULT_SHED_THRESHOLD) / 100
-        return int(power >= shed * subscribed)
+        return int(power >= self._options.shed_fraction * subscribed)
 
     def _snapshot(self) -> tuple[bool, Any, int]:
         data = self.coordinator.data
@@ -133,12 +125,11 @@ class LinkyEntity(CoordinatorEntity[MeterCoordinator]):
         return (self.available, self._value(), self._power_zone() * 2 + overload)
 
     def _interval(self) -> float:
-        options = self.coordinator.config_entry.options
         match self.entity_description.write_rate:
             case WriteRate.POWER:
-                return float(options.get(CONF_POWER_INTERVAL, DEFAULT_POWER_INTERVAL))
+                return self._options.power_interval
             case WriteRate.ENERGY:
-                return float(options.get(CONF_ENERGY_INTERVAL, DEFAULT_ENERGY_INTERVAL))
+                return self._options.energy_interval
             case WriteRate.MINUTE:
                 return MINUTE_INTERVAL
             case WriteRate.ON_CHANGE:
@@ -225,18 +216,23 @@ def add_entities_for_meter[D: LinkyEntityDescription](
 
 
 class SheddingEntity(Entity):
-    """An entity showing the shedding coordinator's state, on the meter's device."""
+    """An entity showing the shedding coordinator's state, on the meter's device.
+
+    Its unique id is the meter's id and the subclass's `unique_key`, stated
+    apart from its translation key: renaming an entity must never change the
+    id existing installations know it by.
+    """
 
     _attr_has_entity_name = True
     _attr_should_poll = False
+    unique_key: ClassVar[str]
 
     def __init__(self, shedding: SheddingCoordinator) -> None:
         """Bind the entity to the shedding coordinator."""
         self.shedding = shedding
         entry = shedding.entry
         meter_id = entry.unique_id or entry.entry_id
-        key = self.translation_key or type(self).__name__.lower()
-        self._attr_unique_id = f"{meter_id}_{key}"
+        self._attr_unique_id = f"{meter_id}_{self.unique_key}"
         self._attr_device_info = meter_device_info(meter_id)
 
     @override
@@ -244,5 +240,7 @@ class SheddingEntity(Entity):
         """Follow the coordinator's decisions."""
         await super().async_added_to_hass()
         self.async_on_remove(
-            self.shedding.async_add_listener(self.async_write_ha_state)
+            async_dispatcher_connect(
+                self.hass, self.shedding.signal, self.async_write_ha_state
+            )
         )

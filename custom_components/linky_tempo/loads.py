@@ -5,9 +5,9 @@
   protection option ("hors-gel"), or to "off"/"arrêt" if configured so;
 - ``climate``: HVAC mode off, or a chosen preset.
 
-Before a load is shed its state is captured, and restoring puts back exactly
-that state. The captures are kept in a `Store`, so a restart in the middle of
-a shed still restores correctly.
+Before a load is shed its state is captured (`capture`), and restoring puts
+back exactly that state (`restore_calls`). Which loads to shed, when, and the
+keeping of captures across restarts are `driver.LoadDriver`'s.
 """
 
 from __future__ import annotations
@@ -28,24 +28,13 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER, OFF_SELECT_OPTIONS, SHED_SELECT_OPTIONS
+from .const import LOGGER, OFF_SELECT_OPTIONS, SHED_SELECT_OPTIONS
+from .settings import SelectAction, ShedSettings
 
-STORAGE_VERSION: Final = 1
 SELECT_DOMAINS: Final = ("select", "input_select")
 SWITCH_DOMAINS: Final = ("switch", "input_boolean")
 LOAD_DOMAINS: Final = (*SWITCH_DOMAINS, *SELECT_DOMAINS, "climate")
-SELECT_SHED_FROST: Final = "frost_protection"
-SELECT_SHED_OFF: Final = "off"
-
-
-@dataclass(frozen=True, slots=True)
-class ShedSettings:
-    """How select and climate loads are shed."""
-
-    select_action: str = SELECT_SHED_FROST  # or SELECT_SHED_OFF
-    climate_preset: str | None = None  # None: HVAC mode off
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +55,7 @@ def _select_target(state: State, settings: ShedSettings) -> str | None:
     options = [str(option) for option in state.attributes.get("options", [])]
     wanted = (
         OFF_SELECT_OPTIONS
-        if settings.select_action == SELECT_SHED_OFF
+        if settings.select_action is SelectAction.OFF
         else SHED_SELECT_OPTIONS
     )
     lowered = {option.lower(): option for option in options}
@@ -161,40 +150,3 @@ async def async_call(
             )
         except HomeAssistantError as err:
             LOGGER.warning("Cannot drive %s: %s", entity_id, err)
-
-
-class CaptureStore:
-    """The captured states of shed loads, persisted across restarts."""
-
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
-        """Bind the store to a config entry."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.shed_loads"
-        )
-        self.captures: dict[str, dict[str, Any]] = {}
-        self.overload_shed: list[str] = []
-        # The meter's last period and colours, and when they were seen
-        # (ISO time): after a restart the clock goes on from them.
-        self.meter: dict[str, Any] = {}
-
-    async def async_load(self) -> None:
-        """Read what was shed before the last restart."""
-        data = await self._store.async_load() or {}
-        self.captures = dict(data.get("captures", {}))
-        self.overload_shed = list(data.get("overload_shed", []))
-        self.meter = dict(data.get("meter", {}))
-
-    def save(self) -> None:
-        """Write on the next turn of the event loop, without delaying the caller."""
-        self._store.async_delay_save(
-            lambda: {
-                "captures": self.captures,
-                "overload_shed": self.overload_shed,
-                "meter": self.meter,
-            },
-            0,
-        )
-
-    async def async_remove(self) -> None:
-        """Delete the file (the config entry is removed)."""
-        await self._store.async_remove()

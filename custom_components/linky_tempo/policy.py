@@ -12,12 +12,14 @@ only while power is below the restore threshold (in the last two frames:
 `restore_delay` after the last shed, and each only after a frame received at
 least `shed_step` after the previous restore confirms the headroom.
 
-When the meter falls silent (no frame for `stale_after`), Tempo shedding goes
-on from the clock with the last colours the meter announced, for up to
-`clock_fallback`; then it stops (heating allowed) and the decision says so.
-Loads shed for an overload stay shed until data returns or `blind_hold`
-passes, then come back one by one, `blind_restore_step` apart. Missing data is
-never read as 0 W.
+When the meter falls silent (the caller says so: the meter coordinator owns
+the one staleness rule), Tempo shedding goes on from the clock with the last
+colours the meter announced, for up to `clock_fallback`; then it stops
+(heating allowed) and the decision says so. Loads shed for an overload stay
+shed until data returns or `blind_hold` passes, then come back one by one,
+`blind_restore_step` apart. Missing data is never read as 0 W, and
+`SheddingPolicy.observe` keeps the last period and colours through frames
+that lack them.
 
 Pure module: no Home Assistant import. `mono` arguments are monotonic
 seconds; `local` arguments are timezone-aware local datetimes.
@@ -30,11 +32,16 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from .const import (
+    DEFAULT_RESTORE_DELAY,
+    DEFAULT_RESTORE_THRESHOLD,
+    DEFAULT_SHED_THRESHOLD,
+)
 from .meter import TariffPeriod, TempoColor
 from .tempo import next_boundary, period_from_clock
 
 
-class Mode(StrEnum):
+class HeatingMode(StrEnum):
     """What the user asked for (the climate entity's HVAC mode)."""
 
     AUTO = "auto"  # automatic shedding
@@ -60,13 +67,16 @@ class PeriodSource(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class PolicySettings:
-    """Thresholds and delays (defaults from the notes on commercial shedders)."""
+    """Thresholds and delays (defaults from the notes on commercial shedders).
 
-    shed_threshold: float = 0.90
-    restore_threshold: float = 0.80
+    The three the user can change have their defaults in const.py, where the
+    options flow finds them too.
+    """
+
+    shed_threshold: float = DEFAULT_SHED_THRESHOLD / 100
+    restore_threshold: float = DEFAULT_RESTORE_THRESHOLD / 100
     shed_step: float = 5.0
-    restore_delay: float = 300.0
-    stale_after: float = 10.0
+    restore_delay: float = float(DEFAULT_RESTORE_DELAY)
     blind_hold: float = 15 * 60.0
     blind_restore_step: float = 60.0
     clock_fallback: float = 48 * 3600.0
@@ -120,11 +130,11 @@ class Decision:
         return not self.reasons
 
 
-def tariff_reason(period: TariffPeriod | None, mode: Mode) -> ShedReason | None:
+def tariff_reason(period: TariffPeriod | None, mode: HeatingMode) -> ShedReason | None:
     """Return the Tempo reason to shed everything in a period, if any."""
     if period is TariffPeriod.HP_RED:
         return ShedReason.RED_PEAK
-    if period is TariffPeriod.HP_WHITE and mode is Mode.AUTO:
+    if period is TariffPeriod.HP_WHITE and mode is HeatingMode.AUTO:
         return ShedReason.WHITE_PEAK
     return None
 
@@ -184,19 +194,17 @@ class SheddingPolicy:
             self._last_shed = mono
 
     def evaluate(
-        self, mono: float, local: datetime, mode: Mode, *, lost: bool | None = None
+        self, mono: float, local: datetime, mode: HeatingMode, *, lost: bool
     ) -> Decision:
         """Decide which loads must be shed now.
 
-        ``lost`` says whether the meter is silent; by default it is silent
-        when no frame arrived for `stale_after`.
+        ``lost`` says whether the meter is silent: the caller knows, from the
+        meter's own staleness rule (no valid frame for 10 s, or none yet).
+        A meter never heard is silent whatever the caller says.
         """
         settings = self.settings
         view = self.last_view
-        if lost is None:
-            lost = (
-                self.last_frame is None or mono - self.last_frame > settings.stale_after
-            )
+        lost = lost or view is None
         checks: list[float] = []
 
         period: TariffPeriod | None
@@ -243,8 +251,6 @@ class SheddingPolicy:
             if tariff is not None
             else tuple(load for load in self.loads if load in self.overload_shed)
         )
-        if lost and self.last_frame is not None:
-            checks.append(self.last_frame + settings.stale_after + 0.001)
         return Decision(
             shed=shed,
             reasons=frozenset(reasons),

@@ -29,7 +29,6 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import LinkyTempoConfigEntry
 from .entity import (
     LinkyEntity,
     LinkyEntityDescription,
@@ -38,6 +37,7 @@ from .entity import (
     add_entities_for_meter,
 )
 from .meter import Contract, CutOffState, MeterData, TariffPeriod, TempoColor
+from .models import LinkyTempoConfigEntry
 from .policy import ShedReason
 
 # Entities only read the coordinator's pushed data.
@@ -314,6 +314,7 @@ class SheddingReasonSensor(SheddingEntity, SensorEntity):
     """Why heating loads are shed: none, red_peak, white_peak or overload."""
 
     _attr_translation_key = "shedding_reason"
+    unique_key = "shedding_reason"
     _attr_device_class = SensorDeviceClass.ENUM
     _attr_options = [str(reason) for reason in ShedReason]
 

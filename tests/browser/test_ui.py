@@ -229,6 +229,9 @@ def open_device(page: Any, shot: Screens) -> None:
     shot("device-shedding", keep="device.png")
 
 
+# One long journey through the UI, each step bounded by Playwright's own
+# timeouts (30 s); the whole run is also bounded by scripts/browser-test.
+@pytest.mark.timeout(600)
 def test_from_onboarding_to_heating(page: Any) -> None:
     """A white-day peak: everything shed in Auto; Heat brings the heating back."""
     shot = Screens(page)

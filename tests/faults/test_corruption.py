@@ -40,7 +40,9 @@ from tests.faults.meter_model import (
     corrupt,
     line_seconds,
 )
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
+from tests.feeds import PtyMeter
+from tests.stack import (
     LOAD_POWER,
     NORMAL,
     SHED,
@@ -50,10 +52,8 @@ from tests.faults.stack import (
     load_states,
     meter_entry,
     setup_loads,
-    wait_for,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
-from tests.feeds import PtyMeter
+from tests.waiting import wait_until
 
 RATE = 0.01
 CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
@@ -214,7 +214,7 @@ async def _corrupted_white_peak(
     feed.corruption = 0.0
     feed.start()
     entry = await add_entry(hass, meter_entry(str(pty.path)))
-    await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+    await wait_until(lambda: load_states(hass) == SHED, within=60)
     await sleep_until(clock, datetime(2026, 1, 14, 10, 2, tzinfo=PARIS))
     recorder = Recorder(hass).start()
     feed.corruption = RATE

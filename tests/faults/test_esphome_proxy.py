@@ -20,16 +20,16 @@ from homeassistant.core import HomeAssistant
 from custom_components.linky_tempo.meter import TempoColor
 from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.faults.meter_model import MeterFeed, PeerSink, SimulatedMeter, TempoCalendar
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock
+from tests.stack import (
     SHED,
     Recorder,
     add_entry,
     load_states,
     meter_entry,
     setup_loads,
-    wait_for,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock
+from tests.waiting import wait_until
 
 CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
 # serialx 1.7 (Home Assistant 2026.5) does not report a lost ESPHome
@@ -47,7 +47,7 @@ async def test_proxy_wifi_loss_reboot_and_disconnect_are_survived(
         feed = MeterFeed(SimulatedMeter(CALENDAR), [PeerSink(peer)], clock, chunk=128)
         feed.start()
         entry = await add_entry(hass, meter_entry(peer.url()))
-        await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+        await wait_until(lambda: load_states(hass) == SHED, within=60)
         link = entry.runtime_data.meter.link
         recorder = Recorder(hass).start()
         recoveries: list[float] = []
@@ -55,7 +55,7 @@ async def test_proxy_wifi_loss_reboot_and_disconnect_are_survived(
         async def recovered() -> None:
             before = link.decoder.frames
             began = clock.monotonic()
-            await wait_for(hass, lambda: link.decoder.frames > before, within=RECOVERY)
+            await wait_until(lambda: link.decoder.frames > before, within=RECOVERY)
             recoveries.append(clock.monotonic() - began)
 
         for _ in range(3):

@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from datetime import date, datetime
 
+import pytest
 from homeassistant.core import HomeAssistant
 
 from custom_components.linky_tempo.meter import TempoColor
@@ -25,7 +26,9 @@ from tests.faults.meter_model import (
     SimulatedMeter,
     TempoCalendar,
 )
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock
+from tests.feeds import PtyMeter, TcpMeter
+from tests.stack import (
     SHED,
     Recorder,
     add_entry,
@@ -33,10 +36,8 @@ from tests.faults.stack import (
     load_states,
     meter_entry,
     setup_loads,
-    wait_for,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock
-from tests.feeds import PtyMeter, TcpMeter
+from tests.waiting import wait_until
 
 CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
 START = datetime(2026, 1, 14, 9, 0, tzinfo=PARIS)
@@ -60,7 +61,7 @@ async def _drop_every_30_s(
     await setup_loads(hass)
     feed.start()
     entry = await add_entry(hass, meter_entry(port))
-    await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+    await wait_until(lambda: load_states(hass) == SHED, within=60)
     link = entry.runtime_data.meter.link
     fds_before = _open_fds()
     recorder = Recorder(hass).start()
@@ -72,8 +73,7 @@ async def _drop_every_30_s(
         await asyncio.sleep(OUTAGE)
         restore()
         # Data comes back well within the 30 s period.
-        await wait_for(
-            hass,
+        await wait_until(
             lambda before=before: link.decoder.frames > before,
             within=EVERY - OUTAGE,
         )
@@ -106,6 +106,9 @@ def _check(
     assert recorder.problems() == []
 
 
+# An hour of frames on the virtual clock: about 20 s of CPU on an idle
+# machine, twice that with every CPU busy.
+@pytest.mark.timeout(300)
 async def test_usb_dongle_unplugged_every_30_s_for_an_hour(
     hass: HomeAssistant,
     pty: PtyMeter,
@@ -124,6 +127,9 @@ async def test_usb_dongle_unplugged_every_30_s_for_an_hour(
     assert leaked <= 0
 
 
+# An hour of frames on the virtual clock: about 20 s of CPU on an idle
+# machine, twice that with every CPU busy.
+@pytest.mark.timeout(300)
 async def test_ser2net_connection_reset_every_30_s_for_an_hour(
     hass: HomeAssistant,
     tcp_meter: TcpMeter,

@@ -39,16 +39,16 @@ from tests.faults.meter_model import (
     TempoCalendar,
     UartPty,
 )
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock
+from tests.stack import (
     SHED,
     Recorder,
     add_entry,
     load_states,
     meter_entry,
     setup_loads,
-    wait_for,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock
+from tests.waiting import wait_until
 
 CALENDAR = TempoCalendar({date(2026, 1, 14): TempoColor.WHITE})
 BAUD = {LineMode.HISTORIC: 1200, LineMode.STANDARD: 9600}
@@ -66,22 +66,19 @@ async def _switch_twice(
     await setup_loads(hass)
     feed.start()
     entry = await add_entry(hass, meter_entry(port, mode="auto"))
-    await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+    await wait_until(lambda: load_states(hass) == SHED, within=60)
     link = entry.runtime_data.meter.link
     recorder = Recorder(hass).start()
     recoveries = []
     for mode in (LineMode.STANDARD, LineMode.HISTORIC):
         began = clock.monotonic()
         meter.mode = mode
-        await wait_for(
-            hass,
+        await wait_until(
             lambda mode=mode: link.decoder.mode is mode and link.baudrate == BAUD[mode],
             within=RECOVERY,
         )
         frames = link.decoder.frames
-        await wait_for(
-            hass, lambda frames=frames: link.decoder.frames > frames, within=10
-        )
+        await wait_until(lambda frames=frames: link.decoder.frames > frames, within=10)
         recoveries.append(clock.monotonic() - began)
         # A minute in the new mode.
         await asyncio.sleep(60)

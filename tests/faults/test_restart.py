@@ -41,7 +41,10 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.linky_tempo.const import DOMAIN
 from custom_components.linky_tempo.meter import TempoColor
 from tests.faults.meter_model import MeterFeed, PtySink, SimulatedMeter, TempoCalendar
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
+from tests.feeds import PtyMeter
+from tests.stack import (
+    CLIMATE,
     HEATER,
     LOAD_POWER,
     NORMAL,
@@ -53,12 +56,9 @@ from tests.faults.stack import (
     load_states,
     meter_entry,
     setup_loads,
-    wait_for,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
-from tests.feeds import PtyMeter
+from tests.waiting import wait_until
 
-CLIMATE = "climate.linky_tempo_heating"
 STORE_KEY = f"{DOMAIN}.{{}}.shed_loads"
 
 
@@ -99,7 +99,7 @@ async def _start(
     if wait_frame:
         # Home Assistant takes seconds to start: the meter has spoken by then.
         link = entry.runtime_data.meter.link
-        await wait_for(hass, lambda: link.decoder.frames > 0, within=10)
+        await wait_until(lambda: link.decoder.frames > 0, within=10)
     await hass.async_start()
     await hass.async_block_till_done()
 
@@ -147,7 +147,7 @@ async def _tariff_restart(
     async with MeterFeed(meter, [PtySink(pty)], clock, chunk=128):
         async with _home_assistant() as hass:
             await _start(hass, entry, initial=True)
-            await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+            await wait_until(lambda: load_states(hass) == SHED, within=60)
             await sleep_until(clock, datetime(2026, 1, 14, 21, 52, tzinfo=PARIS))
             before = _snapshot(hass)
         # Stopped: every pending write reached the store.
@@ -208,7 +208,7 @@ async def _overload_then_stop(
         )
         # The radiator goes at once, the zone 5 s later; 4,800 VA is below the
         # shed threshold (90 %) but not below the restore one (80 %): it holds.
-        await wait_for(hass, lambda: load_states(hass) == OVERLOAD_SHED, within=60)
+        await wait_until(lambda: load_states(hass) == OVERLOAD_SHED, within=60)
         await asyncio.sleep(20)
         assert load_states(hass) == OVERLOAD_SHED
         shedding = entry.runtime_data.shedding
@@ -260,7 +260,7 @@ async def test_restart_during_an_overload_shed_restores_exactly(
             started = clock.monotonic()
             await _start(hass, _same_entry(entry), initial=False)
             assert load_states(hass) == OVERLOAD_SHED
-            await wait_for(hass, lambda: load_states(hass) == NORMAL, within=900)
+            await wait_until(lambda: load_states(hass) == NORMAL, within=900)
             recorder.stop()
             unsub()
     moves = [(e, s, at - started) for e, s, at in recorder.moves(SHED)]
@@ -300,8 +300,8 @@ async def test_restart_during_an_overload_shed_with_the_meter_silent(
             started = clock.monotonic()
             await _start(hass, _same_entry(entry), initial=False, wait_frame=False)
             with contextlib.suppress(TimeoutError):
-                await wait_for(
-                    hass, lambda: load_states(hass) == NORMAL, within=1200, step=5
+                await wait_until(
+                    lambda: load_states(hass) == NORMAL, within=1200, step=5
                 )
             climate = hass.states.get(CLIMATE)
             recorder.stop()
@@ -335,6 +335,6 @@ async def test_the_evaluation_at_start_runs_on_the_event_loop(
         _home_assistant() as hass,
     ):
         await _start(hass, meter_entry(str(pty.path)), initial=True)
-        await wait_for(hass, lambda: load_states(hass) == SHED, within=60)
+        await wait_until(lambda: load_states(hass) == SHED, within=60)
     assert threads
     assert {thread == loop_thread for thread in threads} == {True}

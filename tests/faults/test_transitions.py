@@ -19,7 +19,9 @@ from custom_components.linky_tempo.const import (
 )
 from custom_components.linky_tempo.meter import TempoColor
 from tests.faults.meter_model import MeterFeed, PtySink, SimulatedMeter, TempoCalendar
-from tests.faults.stack import (
+from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
+from tests.feeds import PtyMeter
+from tests.stack import (
     NORMAL,
     SHED,
     Recorder,
@@ -28,8 +30,6 @@ from tests.faults.stack import (
     meter_entry,
     setup_loads,
 )
-from tests.faults.virtual_time import PARIS, VirtualClock, sleep_until
-from tests.feeds import PtyMeter
 
 D0 = date(2026, 1, 14)
 # The line time of one 64-byte read at 1200 Bd: the simulator delivers the

@@ -178,6 +178,7 @@ class VirtualClock:
         from custom_components.linky_tempo import (
             coordinator,
             entity,
+            heating_mode,
             shedding,
         )
         from custom_components.linky_tempo.meter import link
@@ -194,7 +195,8 @@ class VirtualClock:
         self._set(event, "time", fake_time)
         for module in (coordinator, entity, link, shedding):
             self._set(module, "time", fake_time)
-        self._set(shedding, "tempo_now", self.tempo_now)
+        for module in (shedding, heating_mode):
+            self._set(module, "tempo_now", self.tempo_now)
         for name in ("homeassistant.components.teleinfo.coordinator",):
             if (module := sys.modules.get(name)) is not None and hasattr(
                 module, "time"

@@ -26,8 +26,7 @@ from custom_components.linky_tempo.const import (
     DOMAIN,
 )
 from tests.feeds import PtyMeter, TcpMeter, standard_frame, tempo_historic
-
-METER_ID = "021861348497"
+from tests.stack import METER_ID
 
 
 async def _keep_sending(

@@ -15,8 +15,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
 from tests.feeds import TcpMeter, tempo_historic
-
-METER_ID = "021861348497"
+from tests.stack import METER_ID
 
 
 async def test_diagnostics_redacts_secrets(

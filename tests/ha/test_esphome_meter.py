@@ -18,7 +18,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.linky_tempo.const import CONF_MODE, CONF_PORT, DOMAIN
 from tests.esphome_peer import EsphomeSerialProxyPeer
 from tests.feeds import tempo_historic
-from tests.ha.waiting import wait_state
+from tests.stack import METER_ID
+from tests.waiting import wait_state
 
 pytest_plugins = ("tests.ha.esphome_fixtures",)
 
@@ -28,9 +29,6 @@ def esphome_hass_url(entry_id: str) -> str:
     from homeassistant.components.esphome.serial_proxy import build_url
 
     return str(build_url(entry_id, "Linky TIC"))
-
-
-METER_ID = "021861348497"
 
 
 async def _stream(peer: EsphomeSerialProxyPeer, stop: asyncio.Event, papp: int) -> None:

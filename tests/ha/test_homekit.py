@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +60,9 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.linky_tempo.const import CONF_LOADS, CONF_MODE, CONF_PORT, DOMAIN
 from tests.feeds import PtyMeter, Streamer, tempo_historic
+from tests.stack import CLIMATE, METER_ID, RADIATOR
+from tests.waiting import wait_state, wait_until
 
-METER_ID = "021861348497"
-CLIMATE = "climate.linky_tempo_heating"
-RADIATOR = "input_boolean.radiator"
 # An iPhone's end of its HAP connection, as HAP-python names clients.
 IPHONE = ("127.0.0.1", 50123)
 
@@ -84,26 +82,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _until(predicate: Callable[[], bool], within: float = 10) -> None:
-    async with asyncio.timeout(within):
-        while not predicate():
-            await asyncio.sleep(0.05)
-
-
 def _state(hass: HomeAssistant, entity_id: str) -> State:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
     return state
-
-
-async def _wait_state(
-    hass: HomeAssistant, entity_id: str, expected: str, within: float = 10
-) -> None:
-    def reached() -> bool:
-        state = hass.states.get(entity_id)
-        return state is not None and state.state == expected
-
-    await _until(reached, within)
 
 
 @pytest.fixture
@@ -277,7 +259,7 @@ async def test_the_bridge_exposes_a_thermostat_with_heat_and_auto_only(
     assert bridge.accessory.hc_homekit_to_hass == {HK_HEAT: "heat", HK_AUTO: "auto"}
 
     async with Streamer(pty_meter, tempo_historic(period="HCJB")):
-        await _wait_state(hass, "sensor.linky_tempo_tariff_period", "hc_blue")
+        await wait_state(hass, "sensor.linky_tempo_tariff_period", "hc_blue")
         assert _state(hass, CLIMATE).state == "auto"
         assert bridge.read(bridge.target) == HK_AUTO
         assert bridge.read(bridge.current) == HK_HEATING
@@ -306,14 +288,14 @@ async def test_heat_from_homekit_cancels_white_peak_shedding_auto_resumes_it(
     """Target 1 restores the shed radiator; target 3 sheds it again."""
     changed = async_capture_events(hass, EVENT_HOMEKIT_CHANGED)
     async with Streamer(pty_meter, tempo_historic(period="HPJW")):
-        await _wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, RADIATOR, "off")
         assert _state(hass, CLIMATE).state == "auto"
         assert bridge.read(bridge.target) == HK_AUTO
-        await _until(lambda: bridge.read(bridge.current) == HK_IDLE)
+        await wait_until(lambda: bridge.read(bridge.current) == HK_IDLE)
 
         assert bridge.write(bridge.target, HK_HEAT) is None  # all succeeded
-        await _wait_state(hass, CLIMATE, "heat")
-        await _wait_state(hass, RADIATOR, "on")
+        await wait_state(hass, CLIMATE, "heat")
+        await wait_state(hass, RADIATOR, "on")
         climate = _state(hass, CLIMATE)
         assert climate.attributes["hvac_action"] == "heating"
         (event,) = changed
@@ -321,13 +303,13 @@ async def test_heat_from_homekit_cancels_white_peak_shedding_auto_resumes_it(
         assert event.data["service"] == "set_hvac_mode"
         # The climate changed because of HomeKit's action, not by chance.
         assert climate.context.id == event.context.id
-        await _until(lambda: bridge.read(bridge.current) == HK_HEATING)
+        await wait_until(lambda: bridge.read(bridge.current) == HK_HEATING)
         assert bridge.read(bridge.target) == HK_HEAT
 
         assert bridge.write(bridge.target, HK_AUTO) is None
-        await _wait_state(hass, CLIMATE, "auto")
-        await _wait_state(hass, RADIATOR, "off")
-        await _until(lambda: bridge.read(bridge.current) == HK_IDLE)
+        await wait_state(hass, CLIMATE, "auto")
+        await wait_state(hass, RADIATOR, "off")
+        await wait_until(lambda: bridge.read(bridge.current) == HK_IDLE)
         assert bridge.read(bridge.target) == HK_AUTO
         assert _state(hass, CLIMATE).attributes["hvac_action"] == "idle"
 
@@ -337,10 +319,10 @@ async def test_off_from_homekit_falls_back_to_auto(
 ) -> None:
     """'Hey Siri, turn off the heating': Auto (shedding), never Off."""
     async with Streamer(pty_meter, tempo_historic(period="HPJW")):
-        await _wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, RADIATOR, "off")
         assert bridge.write(bridge.target, HK_HEAT) is None
-        await _wait_state(hass, CLIMATE, "heat")
-        await _wait_state(hass, RADIATOR, "on")
+        await wait_state(hass, CLIMATE, "heat")
+        await wait_state(hass, RADIATOR, "on")
 
         calls = async_capture_events(hass, "call_service")
         # 0 is not a valid value here, yet the write is accepted...
@@ -348,13 +330,13 @@ async def test_off_from_homekit_falls_back_to_auto(
         # ...and Home Assistant turns it into Auto, its first fallback: the
         # climate entity is asked for auto, not for off.
         assert bridge.target.value == HK_AUTO
-        await _wait_state(hass, CLIMATE, "auto")
-        await _wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, CLIMATE, "auto")
+        await wait_state(hass, RADIATOR, "off")
         (call,) = [c.data for c in calls if c.data["domain"] == "climate"]
         assert call["service"] == "set_hvac_mode"
         assert call["service_data"] == {"entity_id": CLIMATE, "hvac_mode": "auto"}
         assert bridge.read(bridge.target) == HK_AUTO
-        await _until(lambda: bridge.read(bridge.current) == HK_IDLE)
+        await wait_until(lambda: bridge.read(bridge.current) == HK_IDLE)
 
 
 async def test_heat_from_homekit_is_refused_on_a_red_peak(
@@ -365,12 +347,12 @@ async def test_heat_from_homekit_is_refused_on_a_red_peak(
 ) -> None:
     """Red-day peak: HomeKit's Heat is refused; the radiator stays shed."""
     async with Streamer(pty_meter, tempo_historic(period="HPJR")):
-        await _wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, RADIATOR, "off")
         changes = async_capture_events(hass, "state_changed")
         # HAP answers at once (the action runs after): the write is accepted...
         assert bridge.write(bridge.target, HK_HEAT) is None
         # ...and the climate entity refuses it.
-        await _until(lambda: REFUSED in caplog.text)
+        await wait_until(lambda: REFUSED in caplog.text)
         await hass.async_block_till_done()
         await asyncio.sleep(0.5)  # five more frames: nothing comes back
         assert _state(hass, CLIMATE).state == "auto"
@@ -393,13 +375,13 @@ async def test_a_refused_heat_does_not_stay_on_the_apple_home_tile(
     """After the red-peak refusal, the iPhone is told Auto again."""
     bridge.subscribe(bridge.target)
     async with Streamer(pty_meter, tempo_historic(period="HPJR")):
-        await _wait_state(hass, RADIATOR, "off")
+        await wait_state(hass, RADIATOR, "off")
         bridge.write(bridge.target, HK_HEAT)
-        await _until(lambda: REFUSED in caplog.text)
+        await wait_until(lambda: REFUSED in caplog.text)
         await hass.async_block_till_done()
         assert _state(hass, CLIMATE).state == "auto"
         assert bridge.read(bridge.target) == HK_AUTO
-        await _until(lambda: bridge.events_for(bridge.target)[-1:] == [HK_AUTO], 2)
+        await wait_until(lambda: bridge.events_for(bridge.target)[-1:] == [HK_AUTO], 2)
 
 
 async def test_current_state_follows_the_meter(
@@ -408,20 +390,22 @@ async def test_current_state_follows_the_meter(
     """Coordinator → characteristics: Heating on a blue peak, Idle on a white one."""
     bridge.subscribe(bridge.current)
     async with Streamer(pty_meter, tempo_historic(period="HPJB")) as meter:
-        await _wait_state(hass, "sensor.linky_tempo_tariff_period", "hp_blue")
+        await wait_state(hass, "sensor.linky_tempo_tariff_period", "hp_blue")
         assert _state(hass, RADIATOR).state == "on"
         assert bridge.read(bridge.current) == HK_HEATING
         assert bridge.read(bridge.temperature) == 21.0
         assert bridge.read(bridge.target) == HK_AUTO
 
         meter.frame = tempo_historic(period="HPJW")
-        await _wait_state(hass, RADIATOR, "off")
-        await _until(lambda: bridge.read(bridge.current) == HK_IDLE)
-        await _until(lambda: bridge.events_for(bridge.current) == [HK_IDLE])
+        await wait_state(hass, RADIATOR, "off")
+        await wait_until(lambda: bridge.read(bridge.current) == HK_IDLE)
+        await wait_until(lambda: bridge.events_for(bridge.current) == [HK_IDLE])
 
         meter.frame = tempo_historic(period="HPJB")
-        await _wait_state(hass, RADIATOR, "on")
-        await _until(lambda: bridge.read(bridge.current) == HK_HEATING)
-        await _until(lambda: bridge.events_for(bridge.current) == [HK_IDLE, HK_HEATING])
+        await wait_state(hass, RADIATOR, "on")
+        await wait_until(lambda: bridge.read(bridge.current) == HK_HEATING)
+        await wait_until(
+            lambda: bridge.events_for(bridge.current) == [HK_IDLE, HK_HEATING]
+        )
         assert bridge.read(bridge.temperature) == 21.0
         assert bridge.read(bridge.target) == HK_AUTO

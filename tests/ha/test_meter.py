@@ -32,9 +32,8 @@ from tests.feeds import (
     TcpMeter,
     tempo_historic,
 )
-from tests.ha.waiting import wait_state
-
-METER_ID = "021861348497"
+from tests.stack import METER_ID
+from tests.waiting import wait_state
 
 
 def _entry(port: str, mode: str = "historic") -> MockConfigEntry:

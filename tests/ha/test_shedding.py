@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.setup import async_setup_component
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache,
 )
 
-from custom_components.linky_tempo import shedding as shedding_module
+from custom_components.linky_tempo import driver as driver_module
 from custom_components.linky_tempo.const import (
     CONF_LOADS,
     CONF_MODE,
@@ -34,86 +34,36 @@ from custom_components.linky_tempo.const import (
 from custom_components.linky_tempo.tempo import tempo_now
 from tests.faults.virtual_time import virtual_time
 from tests.feeds import PtyMeter, Streamer, tempo_historic
-from tests.ha.waiting import wait_state
-
-METER_ID = "021861348497"
-CLIMATE = "climate.linky_tempo_heating"
-RADIATOR = "input_boolean.radiator"  # priority 3: shed first
-ZONE = "input_select.zone"  # priority 2
-OFFICE = "climate.office"  # priority 1: shed last, restored first
-LOADS = [
-    {"entity_id": OFFICE, "priority": 1},
-    {"entity_id": ZONE, "priority": 2},
-    {"entity_id": RADIATOR, "priority": 3},
-]
+from tests.stack import (
+    CLIMATE,
+    LOADS,
+    METER_ID,
+    OFFICE,
+    RADIATOR,
+    ZONE,
+    add_entry,
+    meter_entry,
+    setup_loads,
+)
+from tests.waiting import wait_state
 
 
 @pytest.fixture(autouse=True)
 def fast_restore_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Space restores by 0.2 s instead of 5 s (one test checks the order)."""
-    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 0.2)
+    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 0.2)
 
 
 @pytest.fixture
 async def loads(hass: HomeAssistant) -> None:
-    """A switch-like load, a pilot-wire zone and a thermostat, all real entities."""
-    # generic_thermostat drives its heater through homeassistant.turn_on/off.
-    assert await async_setup_component(hass, "homeassistant", {})
-    assert await async_setup_component(
-        hass, "input_boolean", {"input_boolean": {"radiator": {"initial": True}}}
-    )
-    assert await async_setup_component(
-        hass,
-        "input_select",
-        {
-            "input_select": {
-                "zone": {
-                    "options": ["comfort", "eco", "frost_protection", "off"],
-                    "initial": "comfort",
-                },
-                # Not a heater: no frost protection or off option.
-                "fan": {"options": ["low", "high"], "initial": "high"},
-            }
-        },
-    )
-    assert await async_setup_component(
-        hass, "input_boolean", {"input_boolean": {"office_heater": {"initial": False}}}
-    )
-    hass.states.async_set(
-        "sensor.office_temperature", "18.5", {"unit_of_measurement": "°C"}
-    )
-    assert await async_setup_component(
-        hass,
-        "climate",
-        {
-            "climate": {
-                "platform": "generic_thermostat",
-                "name": "Office",
-                "heater": "input_boolean.office_heater",
-                "target_sensor": "sensor.office_temperature",
-                "initial_hvac_mode": "heat",
-                "target_temp": 19.5,
-                "away_temp": 12,
-            }
-        },
-    )
-    await hass.async_block_till_done()
+    """The three loads of tests/stack.py, and a select that is no heater."""
+    await setup_loads(hass, fan=True)
 
 
 async def _setup(
     hass: HomeAssistant, meter: PtyMeter, options: dict[str, Any] | None = None
 ) -> MockConfigEntry:
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=METER_ID,
-        title=f"Linky {METER_ID}",
-        data={CONF_PORT: str(meter.path), CONF_MODE: "historic"},
-        options={CONF_LOADS: LOADS, **(options or {})},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await add_entry(hass, meter_entry(str(meter.path), options=options))
 
 
 @pytest.fixture
@@ -124,6 +74,23 @@ async def white_peak(
     await _setup(hass, pty_meter)
     async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
         yield meter
+
+
+async def test_shedding_entities_keep_their_unique_ids(
+    hass: HomeAssistant, loads: None, pty_meter: PtyMeter
+) -> None:
+    """Existing installations know these entities by these ids: never change."""
+    await _setup(hass, pty_meter)
+    registry = er.async_get(hass)
+    assert registry.async_get_entity_id("climate", DOMAIN, f"{METER_ID}_heating") == (
+        CLIMATE
+    )
+    assert registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{METER_ID}_shedding_reason"
+    ) == ("sensor.linky_tempo_shedding_reason")
+    assert registry.async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{METER_ID}_shedding"
+    ) == ("binary_sensor.linky_tempo_shedding")
 
 
 async def test_white_peak_sheds_every_kind_of_load_then_restores_exactly(
@@ -162,13 +129,16 @@ async def test_restores_come_one_at_a_time_highest_priority_first(
     hass: HomeAssistant, white_peak: Streamer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await wait_state(hass, RADIATOR, "off")
-    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 1.0)
+    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 1.0)
     changes: list[str] = []
+    # Each load's move back to its state (not the thermostat's later
+    # attribute changes: its heater switching on).
     hass.bus.async_listen(
         "state_changed",
         lambda event: changes.append(event.data["entity_id"])
         if event.data["entity_id"] in (OFFICE, ZONE, RADIATOR)
         and event.data["new_state"].state in ("heat", "comfort", "on")
+        and event.data["old_state"].state != event.data["new_state"].state
         else None,
     )
     start = asyncio.get_running_loop().time()

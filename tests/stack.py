@@ -1,7 +1,7 @@
-"""The full stack for fault tests and the soak: real loads, a real entry, probes.
+"""The full stack for Home Assistant tests: real loads, a real entry, probes.
 
-Shared by ``tests/faults`` and ``benchmarks/soak.py``: the same three kinds of
-load as ``tests/ha/test_shedding.py`` (an input_boolean, a pilot-wire
+Shared by ``tests/ha``, ``tests/faults`` and the benchmarks: the meter's id
+and its entities' ids, three kinds of load (an input_boolean, a pilot-wire
 input_select and a generic_thermostat climate), a config entry on a real
 port, and `Recorder`, which keeps every state change and log record so a test
 can check what was published, and when.
@@ -9,7 +9,6 @@ can check what was published, and when.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +21,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.linky_tempo.const import CONF_LOADS, CONF_MODE, CONF_PORT, DOMAIN
 
 METER_ID = "021861348497"
+# The heating climate entity of the first meter (device "Linky Tempo").
+CLIMATE = "climate.linky_tempo_heating"
 RADIATOR = "input_boolean.radiator"  # priority 3: shed first
 ZONE = "input_select.zone"  # priority 2
 OFFICE = "climate.office"  # priority 1: shed last, restored first
@@ -44,8 +45,14 @@ BENIGN = (
 LOAD_POWER = {RADIATOR: 1500, ZONE: 1000, OFFICE: 1000}
 
 
-async def setup_loads(hass: HomeAssistant, *, initial: bool = True) -> None:
-    """The three loads; without ``initial`` they restore their last state."""
+async def setup_loads(
+    hass: HomeAssistant, *, initial: bool = True, fan: bool = False
+) -> None:
+    """The three loads; without ``initial`` they restore their last state.
+
+    With ``fan``, also ``input_select.fan``: a select that is no heater (no
+    frost protection or off option).
+    """
     assert await async_setup_component(hass, "homeassistant", {})
     radiator: dict[str, Any] = {"initial": True} if initial else {}
     heater: dict[str, Any] = {"initial": False} if initial else {}
@@ -57,9 +64,10 @@ async def setup_loads(hass: HomeAssistant, *, initial: bool = True) -> None:
     zone: dict[str, Any] = {"options": ["comfort", "eco", "frost_protection", "off"]}
     if initial:
         zone["initial"] = "comfort"
-    assert await async_setup_component(
-        hass, "input_select", {"input_select": {"zone": zone}}
-    )
+    selects = {"zone": zone}
+    if fan:
+        selects["fan"] = {"options": ["low", "high"], "initial": "high"}
+    assert await async_setup_component(hass, "input_select", {"input_select": selects})
     hass.states.async_set(
         "sensor.office_temperature", "18.5", {"unit_of_measurement": "°C"}
     )
@@ -106,26 +114,6 @@ def load_states(hass: HomeAssistant) -> dict[str, str | None]:
         entity_id: (state.state if (state := hass.states.get(entity_id)) else None)
         for entity_id in NORMAL
     }
-
-
-async def wait_for(
-    hass: HomeAssistant, condition: Any, within: float = 30.0, step: float = 0.1
-) -> None:
-    """Wait (loop time, virtual in fault tests) until ``condition()`` holds."""
-    async with asyncio.timeout(within):
-        while not condition():
-            await asyncio.sleep(step)
-
-
-async def wait_state(
-    hass: HomeAssistant, entity_id: str, expected: str, within: float = 30.0
-) -> None:
-    await wait_for(
-        hass,
-        lambda: (state := hass.states.get(entity_id)) is not None
-        and state.state == expected,
-        within,
-    )
 
 
 @dataclass
