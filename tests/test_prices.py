@@ -13,8 +13,10 @@ from custom_components.linky_tempo.prices import (
     MONTHLY_SUBSCRIPTIONS,
     SOURCE,
     SUBSCRIBED_POWERS,
+    DailyCosts,
     TempoPrices,
     cost_between,
+    grid_for,
 )
 
 P = TariffPeriod
@@ -154,3 +156,66 @@ def test_subscription_share() -> None:
     year = [date(2027, 1, 1).toordinal() + n for n in range(365)]
     shares = sum(prices.subscription_on(date.fromordinal(d)) for d in year)
     assert shares == pytest.approx(645.12)
+
+
+# -- the meter's subscribed power, and the day's costs -------------------------
+
+
+@pytest.mark.parametrize(
+    ("subscribed_va", "monthly"),
+    [(None, 15.80), (6_000, 15.80), (9_000, 19.70), (10_000, 23.50), (48_000, 53.76)],
+)
+def test_grid_for_the_meter_s_subscribed_power(
+    subscribed_va: int | None, monthly: float
+) -> None:
+    """A power Tempo is not sold at takes the next one up (36 kVA at most)."""
+    assert grid_for(subscribed_va).subscription_per_month == monthly
+
+
+def test_daily_costs_count_from_the_first_reading_of_the_day() -> None:
+    prices = TempoPrices.default()
+    costs = DailyCosts()
+    costs.observe(snapshot(hc_blue=10_000), DAY, prices)
+    costs.observe(snapshot(hc_blue=12_000, hp_blue=500), DAY, prices)
+    costs.observe(snapshot(hc_blue=12_000, hp_blue=1_500), DAY, prices)
+    today = costs.today(prices)
+    # hp_blue first seen at 500 Wh: its count starts there.
+    assert today.energy == pytest.approx(2 * 0.1356 + 1 * 0.1654)
+    assert today.subscription == prices.subscription_on(DAY)
+    assert costs.yesterday is None
+
+
+def test_the_day_that_ends_becomes_yesterday_and_nothing_is_lost() -> None:
+    prices = TempoPrices.default()
+    costs = DailyCosts()
+    costs.observe(snapshot(hc_blue=10_000), DAY, prices)
+    costs.observe(snapshot(hc_blue=13_000), DAY, prices)
+    next_day = date.fromordinal(DAY.toordinal() + 1)
+    costs.observe(snapshot(hc_blue=13_500, hp_white=100), next_day, prices)
+    assert costs.yesterday == pytest.approx(3 * 0.1356 + prices.subscription_on(DAY))
+    # Today counts from the last reading of yesterday (the 500 Wh between).
+    assert costs.today(prices).energy == pytest.approx(0.5 * 0.1356)
+    assert costs.day == next_day
+
+
+def test_a_gap_of_more_than_a_day_leaves_yesterday_unknown() -> None:
+    prices = TempoPrices.default()
+    costs = DailyCosts()
+    costs.observe(snapshot(hc_blue=10_000), DAY, prices)
+    costs.observe(snapshot(hc_blue=13_000), DAY, prices)
+    later = date.fromordinal(DAY.toordinal() + 3)
+    costs.observe(snapshot(hc_blue=50_000), later, prices)
+    assert costs.yesterday is None
+    assert costs.today(prices).energy == 0.0
+
+
+def test_daily_costs_are_stored_and_read_back() -> None:
+    prices = TempoPrices.default()
+    costs = DailyCosts()
+    costs.observe(snapshot(hc_blue=10_000, hp_red=7), DAY, prices)
+    costs.observe(snapshot(hc_blue=11_000, hp_red=9), DAY, prices)
+    costs.yesterday = 4.25
+    again = DailyCosts.from_dict(costs.as_dict())
+    assert again == costs
+    assert DailyCosts.from_dict({"day": "not a date"}) == DailyCosts()
+    assert DailyCosts.from_dict({}) == DailyCosts()

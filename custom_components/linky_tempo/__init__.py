@@ -17,6 +17,7 @@ from .const import (
     SERVICE_RESUME_AUTO,
 )
 from .coordinator import MeterCoordinator
+from .costs import CostCoordinator, async_remove_costs
 from .loads import async_call, is_known, restore_calls
 from .models import LinkyTempoConfigEntry, LinkyTempoData
 from .settings import EntryOptions
@@ -55,7 +56,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) -
     await meter.async_start()
     shedding = SheddingCoordinator(hass, entry, meter, options)
     await shedding.async_start()
-    entry.runtime_data = LinkyTempoData(meter=meter, shedding=shedding, options=options)
+    costs = CostCoordinator(hass, entry, meter, options.prices)
+    await costs.async_start()
+    entry.runtime_data = LinkyTempoData(
+        meter=meter, shedding=shedding, costs=costs, options=options
+    )
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
@@ -74,7 +79,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) 
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) -> None:
-    """Give shed loads their state back, then forget them."""
+    """Give shed loads their state back, then forget them and the costs."""
     store = SheddingStore(hass, entry.entry_id)
     await store.async_load()
     for entity_id, captured in store.captures.items():
@@ -82,3 +87,4 @@ async def async_remove_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) 
             continue
         await async_call(hass, restore_calls(entity_id, captured), entity_id)
     await store.async_remove()
+    await async_remove_costs(hass, entry.entry_id)

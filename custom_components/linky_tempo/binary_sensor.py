@@ -40,6 +40,15 @@ BINARY_SENSORS: tuple[LinkyBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         value_fn=lambda data: data.overload,
     ),
+    # EJP's PEJP (historic) and the mobile-peak notice bits of STGE
+    # (standard): a peak day is announced.
+    LinkyBinarySensorEntityDescription(
+        key="peak_notice",
+        translation_key="peak_notice",
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.peak_notice,
+        exists_fn=lambda data: data.state.peak_notice is not None,
+    ),
     LinkyBinarySensorEntityDescription(
         key="relay",
         translation_key="relay",

@@ -10,18 +10,22 @@ arrive that never form a valid frame. USB TIC dongles are discovered.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any, override
 
 import voluptuous as vol
 from homeassistant.components import usb
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -37,6 +41,7 @@ from homeassistant.helpers.service_info.usb import UsbServiceInfo
 
 from .const import (
     CONF_CLIMATE_PRESET,
+    CONF_CUSTOM_PRICES,
     CONF_DETECTED_MODE,
     CONF_ENERGY_INTERVAL,
     CONF_LOAD_ENTITIES,
@@ -44,6 +49,7 @@ from .const import (
     CONF_MODE,
     CONF_PORT,
     CONF_POWER_INTERVAL,
+    CONF_PRICES,
     CONF_RESTORE_DELAY,
     CONF_RESTORE_THRESHOLD,
     CONF_SELECT_ACTION,
@@ -55,13 +61,16 @@ from .const import (
     DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SHED_THRESHOLD,
     DOMAIN,
+    EURO,
     LOGGER,
     MODE_AUTO,
     MODES,
+    SECTION_PRICES,
 )
 from .loads import LOAD_DOMAINS
 from .meter import TempoColor, read_meter
 from .meter.link import ProbeFailedError, ProbeResult, probe, redact_url
+from .prices import PRICE_FIELDS, SUBSCRIPTION_FIELD, grid_for
 from .settings import EntryOptions, LoadConfig, SelectAction, line_mode
 
 
@@ -227,7 +236,7 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class LinkyTempoOptionsFlow(OptionsFlow):
-    """Heating loads, shedding thresholds and recorder write rates."""
+    """Heating loads, shedding thresholds, recorder write rates, Tempo prices."""
 
     def __init__(self) -> None:
         """Start with no choice made."""
@@ -239,7 +248,10 @@ class LinkyTempoOptionsFlow(OptionsFlow):
         """Choose the loads and the thresholds."""
         options = self.config_entry.options
         if user_input is not None:
+            prices = user_input.pop(SECTION_PRICES, {})
             self._options = {**options, **user_input}
+            if (errors := _take_prices(self._options, prices)) is not None:
+                return self._show_init(errors, {**user_input, SECTION_PRICES: prices})
             if not user_input.get(CONF_TEMPERATURE_SENSOR):
                 self._options.pop(CONF_TEMPERATURE_SENSOR, None)
             if user_input[CONF_RESTORE_THRESHOLD] >= user_input[CONF_SHED_THRESHOLD]:
@@ -248,13 +260,25 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                 return await self.async_step_priorities()
             self._options[CONF_LOADS] = []
             return self.async_create_entry(data=self._options)
+        settings = EntryOptions.from_options(options)
+        shown = settings.prices or grid_for(self._subscribed_power())
         current = {
             **options,
-            CONF_LOAD_ENTITIES: [
-                load.entity_id for load in EntryOptions.from_options(options).loads
-            ],
+            CONF_LOAD_ENTITIES: [load.entity_id for load in settings.loads],
+            SECTION_PRICES: {
+                CONF_CUSTOM_PRICES: settings.prices is not None,
+                **asdict(shown),
+            },
         }
         return self._show_init({}, current)
+
+    def _subscribed_power(self) -> int | None:
+        """The meter's subscribed power (VA), if the entry is running."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        data = entry.runtime_data.meter.data
+        return None if data is None else data.state.subscribed_power
 
     def _show_init(
         self, errors: dict[str, str], values: Mapping[str, Any]
@@ -291,6 +315,9 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_ENERGY_INTERVAL, default=DEFAULT_ENERGY_INTERVAL
                 ): _number(1, 3600, "s"),
+                vol.Required(SECTION_PRICES, default={}): section(
+                    _prices_schema(), {"collapsed": True}
+                ),
             }
         )
         return self.async_show_form(
@@ -333,6 +360,52 @@ class LinkyTempoOptionsFlow(OptionsFlow):
             data_schema=schema,
             description_placeholders={"loads": "\n".join(names)},
         )
+
+
+def _prices_schema() -> vol.Schema:
+    """EDF's grid, or the user's own six prices and monthly subscription."""
+    price = NumberSelector(
+        NumberSelectorConfig(
+            min=0,
+            max=10,
+            step="any",  # prices have four decimals
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement=f"{EURO}/kWh",
+        )
+    )
+    monthly = NumberSelector(
+        NumberSelectorConfig(
+            min=0,
+            max=500,
+            step=0.01,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement=EURO,
+        )
+    )
+    return vol.Schema(
+        {
+            vol.Required(CONF_CUSTOM_PRICES, default=False): BooleanSelector(),
+            **{vol.Optional(name): price for name in PRICE_FIELDS},
+            vol.Optional(SUBSCRIPTION_FIELD): monthly,
+        }
+    )
+
+
+def _take_prices(
+    options: dict[str, Any], prices: Mapping[str, Any]
+) -> dict[str, str] | None:
+    """Keep the user's own prices in ``options``, or drop them for EDF's grid.
+
+    Returns the form's errors when custom prices are asked for but incomplete.
+    """
+    if not prices.get(CONF_CUSTOM_PRICES):
+        options.pop(CONF_PRICES, None)
+        return None
+    fields = (*PRICE_FIELDS, SUBSCRIPTION_FIELD)
+    if any(prices.get(name) is None for name in fields):
+        return {"base": "prices_incomplete"}
+    options[CONF_PRICES] = {name: float(prices[name]) for name in fields}
+    return None
 
 
 def _number(minimum: int, maximum: int, unit: str | None) -> NumberSelector:

@@ -70,3 +70,10 @@ ATTR_UNTIL: Final = "until"
 SERVICE_CANCEL_SHEDDING: Final = "cancel_shedding"
 SERVICE_RESUME_AUTO: Final = "resume_auto"
 CONF_LOAD_ENTITIES: Final = "load_entities"
+# Options: the user's own Tempo prices (absent: EDF's regulated grid).
+CONF_PRICES: Final = "prices"
+CONF_CUSTOM_PRICES: Final = "custom_prices"
+# The options form's collapsed section holding them.
+SECTION_PRICES: Final = "tempo_prices"
+# ISO 4217: the unit of monetary sensors.
+EURO: Final = "EUR"

@@ -34,6 +34,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import MeterCoordinator
+from .identity import identify
 from .meter import MeterData
 from .settings import EntryOptions
 from .shedding import SheddingCoordinator
@@ -60,12 +61,18 @@ class LinkyEntityDescription(EntityDescription):
 
 
 def meter_device_info(meter_id: str) -> DeviceInfo:
-    """Return the device of a meter, shared by every entity of the entry."""
+    """Return the device of a meter, shared by every entity of the entry.
+
+    Its maker, model and year come from its serial number (`identity`);
+    a number that says nothing known gives Enedis' Linky.
+    """
+    identity = identify(meter_id)
+    model = identity.model or "Linky"
     return DeviceInfo(
         identifiers={(DOMAIN, meter_id)},
         name="Linky Tempo",
-        manufacturer="Enedis",
-        model="Linky",
+        manufacturer=identity.manufacturer or "Enedis",
+        model=model if identity.year is None else f"{model} ({identity.year})",
         serial_number=meter_id,
     )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 
 from .coordinator import MeterCoordinator
+from .costs import CostCoordinator
 from .settings import EntryOptions
 from .shedding import SheddingCoordinator
 
@@ -15,8 +16,9 @@ type LinkyTempoConfigEntry = ConfigEntry[LinkyTempoData]
 
 @dataclass(slots=True)
 class LinkyTempoData:
-    """The meter, the shedding, and the options both were built from."""
+    """The meter, the shedding, the costs, and the options they were built from."""
 
     meter: MeterCoordinator
     shedding: SheddingCoordinator
+    costs: CostCoordinator
     options: EntryOptions

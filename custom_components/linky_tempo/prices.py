@@ -13,7 +13,7 @@ daily share of the yearly amount. Pure module: no Home Assistant import.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
@@ -28,11 +28,15 @@ __all__ = [
     "DEFAULT_POWER_KVA",
     "EFFECTIVE_DATE",
     "MONTHLY_SUBSCRIPTIONS",
+    "PRICE_FIELDS",
     "SOURCE",
     "SUBSCRIBED_POWERS",
+    "SUBSCRIPTION_FIELD",
     "Cost",
+    "DailyCosts",
     "TempoPrices",
     "cost_between",
+    "grid_for",
 ]
 
 EFFECTIVE_DATE: Final = date(2026, 8, 1)
@@ -65,6 +69,9 @@ _DEFAULT_KWH_PRICES: Final = {
     "hp_red": 0.7295,
 }
 _WH_PER_KWH: Final = 1000
+# The names of `TempoPrices`' fields, as the options store them.
+PRICE_FIELDS: Final = tuple(_DEFAULT_KWH_PRICES)
+SUBSCRIPTION_FIELD: Final = "subscription_per_month"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,3 +170,86 @@ def cost_between(
         by_period=MappingProxyType(by_period),
         skipped=frozenset(skipped),
     )
+
+
+def grid_for(subscribed_va: int | None) -> TempoPrices:
+    """EDF's grid for the meter's subscribed power (in VA, as the meter says).
+
+    A power Tempo is not sold at takes the next one up (or 36 kVA); unknown
+    takes the default 6 kVA.
+    """
+    if not subscribed_va:
+        return TempoPrices.default()
+    kva = round(subscribed_va / 1000)
+    sold = [power for power in SUBSCRIBED_POWERS if power >= kva]
+    return TempoPrices.default(sold[0] if sold else SUBSCRIBED_POWERS[-1])
+
+
+@dataclass(slots=True)
+class DailyCosts:
+    """Today's and yesterday's costs, from index snapshots at each Tempo day.
+
+    `observe` takes every reading of the indexes with the Tempo day it was
+    read on. Today's cost runs from the first snapshot of the day (the last
+    one of the day before, when the day before was seen) to the last; at the
+    turn of the day, the day just ended becomes yesterday's cost. A gap of
+    more than a day leaves yesterday unknown: what the meter counted while
+    nobody read it is not assigned to any day.
+    """
+
+    day: date | None = None
+    start: dict[TariffPeriod, int] = field(default_factory=dict)
+    last: dict[TariffPeriod, int] = field(default_factory=dict)
+    yesterday: float | None = None
+
+    def observe(
+        self, energy: Mapping[TariffPeriod, int], day: date, prices: TempoPrices
+    ) -> None:
+        """Take a reading of the indexes made on the Tempo day ``day``."""
+        if self.day is None:
+            self.day, self.start = day, dict(energy)
+        elif day != self.day:
+            follows = (day - self.day).days == 1
+            self.yesterday = self.today(prices).total if follows else None
+            self.start = {**energy, **self.last} if follows else dict(energy)
+            self.day = day
+        for period, value in energy.items():
+            self.start.setdefault(period, value)
+        self.last.update(energy)
+
+    def today(self, prices: TempoPrices) -> Cost:
+        """The cost so far on the current Tempo day."""
+        assert self.day is not None
+        return cost_between(self.start, self.last, prices, self.day)
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain data, to be stored."""
+        return {
+            "day": None if self.day is None else self.day.isoformat(),
+            "start": {str(period): value for period, value in self.start.items()},
+            "last": {str(period): value for period, value in self.last.items()},
+            "yesterday": self.yesterday,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> DailyCosts:
+        """Read back what `as_dict` stored; anything unreadable starts afresh."""
+        try:
+            day = data.get("day")
+            yesterday = data.get("yesterday")
+            return cls(
+                day=date.fromisoformat(day) if isinstance(day, str) else None,
+                start=_indexes(data.get("start")),
+                last=_indexes(data.get("last")),
+                yesterday=(
+                    float(yesterday) if isinstance(yesterday, int | float) else None
+                ),
+            )
+        except ValueError:
+            return cls()
+
+
+def _indexes(value: object) -> dict[TariffPeriod, int]:
+    if not isinstance(value, dict):
+        return {}
+    return {TariffPeriod(key): int(index) for key, index in value.items()}

@@ -28,13 +28,17 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
+from .const import EURO
+from .costs import CostCoordinator, CostData
 from .entity import (
     LinkyEntity,
     LinkyEntityDescription,
     SheddingEntity,
     WriteRate,
     add_entities_for_meter,
+    meter_device_info,
 )
 from .meter import Contract, CutOffState, MeterData, TariffPeriod, TempoColor
 from .models import LinkyTempoConfigEntry
@@ -222,6 +226,26 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         value_fn=lambda data: data.state.subscribed_power,
         exists_fn=lambda data: data.state.subscribed_power is not None,
     ),
+    # Standard mode's SMAXSN (today) and SMAXSN-1 (yesterday); three-phase
+    # historic meters send yesterday's only (PMAX).
+    LinkySensorEntityDescription(
+        key="max_power_today",
+        translation_key="max_power_today",
+        device_class=SensorDeviceClass.APPARENT_POWER,
+        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        value_fn=lambda data: data.state.max_power_today,
+        exists_fn=lambda data: data.state.max_power_today is not None,
+        write_rate=WriteRate.MINUTE,
+    ),
+    LinkySensorEntityDescription(
+        key="max_power_yesterday",
+        translation_key="max_power_yesterday",
+        device_class=SensorDeviceClass.APPARENT_POWER,
+        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.max_power_yesterday,
+        exists_fn=lambda data: data.state.max_power_yesterday is not None,
+    ),
     *_phase_descriptions(),
     LinkySensorEntityDescription(
         key="injected_energy",
@@ -326,13 +350,76 @@ class SheddingReasonSensor(SheddingEntity, SensorEntity):
         return str(decision.reason if decision else ShedReason.NONE)
 
 
+@dataclass(frozen=True, kw_only=True)
+class CostSensorEntityDescription(SensorEntityDescription):
+    """Describes a price or cost sensor."""
+
+    value_fn: Callable[[CostData], float | None]
+
+
+# Prices and costs in euros, as EDF bills them.
+COST_SENSORS: tuple[CostSensorEntityDescription, ...] = (
+    CostSensorEntityDescription(
+        key="current_price",
+        translation_key="current_price",
+        # "EUR/kWh": what the Energy dashboard takes as an entity with the
+        # current price.
+        native_unit_of_measurement=f"{EURO}/{UnitOfEnergy.KILO_WATT_HOUR}",
+        suggested_display_precision=4,
+        value_fn=lambda data: data.price,
+    ),
+    CostSensorEntityDescription(
+        key="cost_today",
+        translation_key="cost_today",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=EURO,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.today,
+    ),
+    CostSensorEntityDescription(
+        key="cost_yesterday",
+        translation_key="cost_yesterday",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=EURO,
+        suggested_display_precision=2,
+        value_fn=lambda data: data.yesterday,
+    ),
+)
+
+
+class CostSensor(CoordinatorEntity[CostCoordinator], SensorEntity):
+    """The current Tempo price, or today's or yesterday's cost."""
+
+    _attr_has_entity_name = True
+    entity_description: CostSensorEntityDescription
+
+    def __init__(
+        self, coordinator: CostCoordinator, description: CostSensorEntityDescription
+    ) -> None:
+        """Bind the sensor to the cost coordinator, on the meter's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        entry = coordinator.meter.config_entry
+        meter_id = entry.unique_id or entry.entry_id
+        self._attr_unique_id = f"{meter_id}_{description.key}"
+        self._attr_device_info = meter_device_info(meter_id)
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        """The figure, None while not known."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: LinkyTempoConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the shedding reason, and sensors for what the meter sends."""
+    """Add the shedding reason, prices and costs, and what the meter sends."""
     async_add_entities([SheddingReasonSensor(entry.runtime_data.shedding)])
+    costs = entry.runtime_data.costs
+    async_add_entities(CostSensor(costs, description) for description in COST_SENSORS)
     add_entities_for_meter(
         entry.runtime_data.meter, SENSORS, LinkySensor, async_add_entities
     )

@@ -18,6 +18,7 @@ from .const import (
     CONF_ENERGY_INTERVAL,
     CONF_LOADS,
     CONF_POWER_INTERVAL,
+    CONF_PRICES,
     CONF_RESTORE_DELAY,
     CONF_RESTORE_THRESHOLD,
     CONF_SELECT_ACTION,
@@ -34,6 +35,7 @@ from .const import (
 from .meter import LineMode
 from .meter.link import PortMode
 from .policy import PolicySettings
+from .prices import TempoPrices
 
 
 class SelectAction(StrEnum):
@@ -76,6 +78,16 @@ def _loads(items: list[dict[str, Any]]) -> tuple[LoadConfig, ...]:
     )
 
 
+def _prices(stored: Mapping[str, Any] | None) -> TempoPrices | None:
+    """The user's own prices, or None for EDF's grid (also if unreadable)."""
+    if not stored:
+        return None
+    try:
+        return TempoPrices(**{key: float(value) for key, value in stored.items()})
+    except (TypeError, ValueError):
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class EntryOptions:
     """Every option of an entry, with its default filled in."""
@@ -88,6 +100,7 @@ class EntryOptions:
     temperature_sensor: str | None = None
     power_interval: float = float(DEFAULT_POWER_INTERVAL)  # s
     energy_interval: float = float(DEFAULT_ENERGY_INTERVAL)  # s
+    prices: TempoPrices | None = None  # None: EDF's regulated grid
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> EntryOptions:
@@ -116,6 +129,7 @@ class EntryOptions:
             energy_interval=float(
                 options.get(CONF_ENERGY_INTERVAL, default.energy_interval)
             ),
+            prices=_prices(options.get(CONF_PRICES)),
         )
 
     @property

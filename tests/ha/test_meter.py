@@ -10,6 +10,7 @@ import pytest
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
@@ -87,6 +88,18 @@ async def test_real_capture_on_a_pty_at_line_pace(
         is None
     )
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_the_device_is_named_from_the_meter_s_serial_number(
+    hass: HomeAssistant, tcp_meter: TcpMeter
+) -> None:
+    """ADCO 021861348497: made by Sagemcom in 2018, a single-phase G3 Linky."""
+    await _setup(hass, tcp_meter.url)
+    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, METER_ID)})
+    assert device is not None
+    assert device.manufacturer == "Sagemcom"
+    assert device.model == "Linky single-phase 60 A G3 (2018)"
+    assert device.serial_number == METER_ID
 
 
 async def test_unplug_and_replug(hass: HomeAssistant, pty_meter: PtyMeter) -> None:

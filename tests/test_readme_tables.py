@@ -1,0 +1,108 @@
+"""The READMEs' tables say what the code has: entities and actions (en, fr).
+
+Each README's entity table names every entity the integration can create, by
+its translated name, with whether it is enabled by default; its action table
+names every action of services.yaml with its fields.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from custom_components.linky_tempo.binary_sensor import (
+    BINARY_SENSORS,
+    SheddingBinarySensor,
+)
+from custom_components.linky_tempo.climate import LinkyTempoClimate
+from custom_components.linky_tempo.const import DOMAIN
+from custom_components.linky_tempo.sensor import (
+    COST_SENSORS,
+    SENSORS,
+    SheddingReasonSensor,
+)
+from tests.conftest import REPO_ROOT
+
+INTEGRATION = REPO_ROOT / "custom_components" / DOMAIN
+READMES = {
+    "en": ("README.md", "## Entities", "### Actions", {"yes": True, "no": False}),
+    "fr": ("README.fr.md", "## Entités", "### Actions", {"oui": True, "non": False}),
+}
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading + "\n")
+    end = text.find("\n#", start + len(heading))
+    return text[start : end if end != -1 else None]
+
+
+def _rows(section: str) -> list[list[str]]:
+    """The body rows of the first table of a section, as cells."""
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    return [
+        [cell.strip() for cell in row.strip().strip("|").split("|")] for row in rows[2:]
+    ]
+
+
+def _translated(lang: str) -> dict[str, Any]:
+    path = INTEGRATION / "translations" / f"{lang}.json"
+    entity: dict[str, Any] = json.loads(path.read_text())["entity"]
+    return entity
+
+
+def _code_entities(lang: str) -> dict[str, bool]:
+    """Every entity name the integration can create, and if it is enabled."""
+    names = _translated(lang)
+    found: dict[str, bool] = {}
+    described = [
+        *(("sensor", d) for d in (*SENSORS, *COST_SENSORS)),
+        *(("binary_sensor", d) for d in BINARY_SENSORS),
+    ]
+    for platform, description in described:
+        assert isinstance(description.translation_key, str)
+        template = names[platform][description.translation_key]["name"]
+        name = template.replace("{phase}", "N")
+        enabled = description.entity_registry_enabled_default
+        assert found.setdefault(name, enabled) == enabled, name
+    for platform, entity_class in (
+        ("sensor", SheddingReasonSensor),
+        ("binary_sensor", SheddingBinarySensor),
+        ("climate", LinkyTempoClimate),
+    ):
+        # Home Assistant's metaclass keeps a class's _attr_ value under this name.
+        key = getattr(entity_class, "__attr_translation_key")
+        found[names[platform][key]["name"]] = True
+    return found
+
+
+def _readme_entities(lang: str) -> dict[str, bool]:
+    path, heading, _, enabled_words = READMES[lang]
+    section = _section((REPO_ROOT / path).read_text(), heading)
+    found: dict[str, bool] = {}
+    for cells in _rows(section):
+        for name in cells[0].split(", "):
+            assert name not in found, f"{name} twice in {path}"
+            found[name] = enabled_words[cells[1]]
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_entity_table_lists_every_entity_and_whether_it_is_enabled(
+    lang: str,
+) -> None:
+    assert _readme_entities(lang) == _code_entities(lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_action_table_lists_every_action_and_its_fields(lang: str) -> None:
+    services = yaml.safe_load((INTEGRATION / "services.yaml").read_text())
+    path, _, heading, _ = READMES[lang]
+    rows = _rows(_section((REPO_ROOT / path).read_text(), heading))
+    listed = {cells[0].strip("`"): cells[2] for cells in rows}
+    assert set(listed) == {f"{DOMAIN}.{name}" for name in services}
+    for name, service in services.items():
+        for field in service.get("fields", {}):
+            assert f"`{field}`" in listed[f"{DOMAIN}.{name}"], (name, field)
