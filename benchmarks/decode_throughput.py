@@ -10,8 +10,8 @@ feeds it in realistic chunk sizes: 16 B (a serial read at 1200 Bd), 64 B,
 4 KiB and the whole buffer, without and with an ``on_group`` callback (the
 integration always sets one). The best of ``--repeat`` runs is printed.
 
-The module under test is loaded straight from its file, so this script needs
-neither Home Assistant nor the package's ``__init__``.
+The meter package is loaded straight from its directory, so this script needs
+neither Home Assistant nor the integration's ``__init__``.
 """
 
 from __future__ import annotations
@@ -36,11 +36,15 @@ STREAMS = {
 CHUNKS = (16, 64, 4096, None)
 
 
-def load_tic() -> ModuleType:
-    """Import custom_components/linky_tempo/tic.py without its package."""
+def load_meter() -> ModuleType:
+    """Import custom_components/linky_tempo/meter/ without the integration."""
     sys.path.insert(0, str(REPO_ROOT))
-    path = REPO_ROOT / "custom_components" / "linky_tempo" / "tic.py"
-    spec = importlib.util.spec_from_file_location("linky_tempo_tic", path)
+    path = REPO_ROOT / "custom_components" / "linky_tempo" / "meter"
+    spec = importlib.util.spec_from_file_location(
+        "linky_tempo_meter",
+        path / "__init__.py",
+        submodule_search_locations=[str(path)],
+    )
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -66,7 +70,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=4.0)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    tic = load_tic()
+    tic = load_meter()
     print(f"Python {platform.python_version()} on {platform.machine()}")
     print(f"{'stream':22} {'chunk':>7} {'callback':>8} {'MB/s':>8} {'frames/s':>10}")
     for title, name in STREAMS.items():

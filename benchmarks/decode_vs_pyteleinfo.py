@@ -39,7 +39,7 @@ reexec_with_peers()
 
 import teleinfo  # noqa: E402
 
-from benchmarks.decode_throughput import load_tic  # noqa: E402
+from benchmarks.decode_throughput import load_meter  # noqa: E402
 
 CAPTURES = ROOT / "tests" / "fixtures" / "captures"
 STREAMS = {
@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=2.0)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    tic = load_tic()
+    tic = load_meter()
     print(
         f"Python {platform.python_version()} on {platform.machine()}, "
         f"pyteleinfo {teleinfo.__version__}"

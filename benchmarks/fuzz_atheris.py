@@ -23,13 +23,12 @@ import atheris  # noqa: E402
 with atheris.instrument_imports(include=["custom_components"]):
     from custom_components.linky_tempo import (  # noqa: F401
         coordinator,
-        glitch_filter,
+        meter,
         policy,
-        tic,
     )
 from harness.fuzz import LABELS, run_frame, run_pipeline  # noqa: E402
 
-MODES = (None, tic.TicMode.HISTORIC, tic.TicMode.STANDARD)
+MODES = (None, meter.LineMode.HISTORIC, meter.LineMode.STANDARD)
 GAPS = (0.0, 0.1, 1.5, 2.5, 11.0, 400.0, 3600.0)
 
 
@@ -52,7 +51,9 @@ def one_input(data: bytes) -> None:
             label = fdp.ConsumeUnicodeNoSurrogates(6) or "X"
         values[label] = fdp.ConsumeUnicodeNoSurrogates(fdp.ConsumeIntInRange(0, 24))
     assert frame_mode is not None
-    run_frame(tic.Frame(frame_mode, MappingProxyType(values), MappingProxyType({}), 0))
+    run_frame(
+        meter.Frame(frame_mode, MappingProxyType(values), MappingProxyType({}), 0)
+    )
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from pytest_homeassistant_custom_component.common import (  # noqa: E402
 )
 
 from benchmarks._stats import percentile  # noqa: E402
-from custom_components.linky_tempo.tic import TicMode  # noqa: E402
+from custom_components.linky_tempo.meter import LineMode  # noqa: E402
 from harness.stack import add_entry, meter_entry, setup_loads  # noqa: E402
 from harness.virtual_time import PARIS  # noqa: E402
 from tic_simulator.scripted import ScriptedMeter  # noqa: E402
@@ -86,7 +86,7 @@ class TimedDecoder:
         return getattr(self._decoder, name)
 
 
-async def run_mode(mode: TicMode, frames: int) -> dict[str, Any]:
+async def run_mode(mode: LineMode, frames: int) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     loop.set_debug(False)
     result: dict[str, Any] = {}
@@ -124,7 +124,7 @@ async def run_mode(mode: TicMode, frames: int) -> dict[str, Any]:
                 for index in range(count):
                     meter.power = 1500 + (index * 37) % 2500
                     data = meter.frame(local)
-                    baud = 1200 if mode is TicMode.HISTORIC else 9600
+                    baud = 1200 if mode is LineMode.HISTORIC else 9600
                     pause = len(data) * 10 / baud
                     for start in range(0, len(data), 64):
                         began = time.perf_counter()
@@ -168,7 +168,7 @@ def main() -> None:
         f"{'mode':9} {'bytes':>5} {'entities':>8} {'frames':>6} {'decode µs':>9} "
         f"{'publish p50 ms':>14} {'p99 ms':>7} {'loop busy ms/frame':>18}"
     )
-    for mode in (TicMode.HISTORIC, TicMode.STANDARD):
+    for mode in (LineMode.HISTORIC, LineMode.STANDARD):
         result = asyncio.run(run_mode(mode, args.frames))
         publish = [t * 1000 for t in result["publish"]]
         print(

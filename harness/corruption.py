@@ -16,9 +16,14 @@ from collections import deque
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from custom_components.linky_tempo.confirmation import ReadingConfirmer
-from custom_components.linky_tempo.glitch_filter import EnergyGlitchFilter
-from custom_components.linky_tempo.tic import TariffPeriod, TicDecoder, read_meter
+from custom_components.linky_tempo.meter import (
+    MeterState,
+    TariffPeriod,
+    TicDecoder,
+    read_meter,
+)
+from custom_components.linky_tempo.meter.confirmation import ReadingConfirmer
+from custom_components.linky_tempo.meter.glitch_filter import EnergyGlitchFilter
 from tic_simulator.feed import corrupt, line_seconds
 from tic_simulator.scripted import ScriptedMeter
 from tic_simulator.tempo import PARIS, Colour, TempoCalendar
@@ -94,36 +99,57 @@ def pipeline_run(frames: int, seed: int, rate: float = RATE) -> dict[str, int]:
             counts["corrupted_groups_passed"] += sum(
                 group not in really_sent for group in frame.values.items()
             )
-            if state.apparent_power is not None:
-                if state.apparent_power not in {t["power"] for t in recent}:
-                    counts["wrong_power"] += 1
-                elif state.apparent_power != truth["power"]:
-                    counts["late_power"] += 1
-            if state.period is None:
-                counts["missing_period"] += 1
-            elif state.period not in {t["period"] for t in recent}:
-                counts["wrong_period"] += 1
-            for period, value in state.energy.items():
-                accepted = glitches.accept(
-                    str(period), value, mono, state.subscribed_power
-                )
-                true_value = truth["energy"][period]
-                if accepted is None:
-                    continue
-                previous = published.get(period)
-                if previous is not None and accepted < previous:
-                    counts["energy_backwards"] += 1
-                # A spike: more than the next frame's worth of energy above truth.
-                if (
-                    accepted
-                    > true_value + meter.subscribed_va * 2 * seconds / 3600 + 10
-                ):
-                    counts["energy_spike"] += 1
-                # Holding the last good value is right; a value never sent is not.
-                if accepted not in sent[period]:
-                    counts["wrong_energy"] += 1
-                published[period] = accepted
+            _count_state(state, truth, recent, counts)
+            allowance = meter.subscribed_va * 2 * seconds / 3600 + 10
+            _count_energy(
+                state, truth, sent, published, counts, allowance, glitches, mono
+            )
         meter.advance(local, seconds)
         local += timedelta(seconds=seconds)
         mono += seconds
     return counts
+
+
+def _count_state(
+    state: MeterState,
+    truth: dict[str, Any],
+    recent: deque[dict[str, Any]],
+    counts: dict[str, int],
+) -> None:
+    """A published power or period the meter did not send lately is wrong."""
+    if state.apparent_power is not None:
+        if state.apparent_power not in {t["power"] for t in recent}:
+            counts["wrong_power"] += 1
+        elif state.apparent_power != truth["power"]:
+            counts["late_power"] += 1
+    if state.period is None:
+        counts["missing_period"] += 1
+    elif state.period not in {t["period"] for t in recent}:
+        counts["wrong_period"] += 1
+
+
+def _count_energy(
+    state: MeterState,
+    truth: dict[str, Any],
+    sent: dict[TariffPeriod, set[int]],
+    published: dict[TariffPeriod, int],
+    counts: dict[str, int],
+    allowance: float,
+    glitches: EnergyGlitchFilter,
+    mono: float,
+) -> None:
+    """An index published backwards, as a spike, or never sent, is wrong."""
+    for period, value in state.energy.items():
+        accepted = glitches.accept(str(period), value, mono, state.subscribed_power)
+        if accepted is None:
+            continue
+        previous = published.get(period)
+        if previous is not None and accepted < previous:
+            counts["energy_backwards"] += 1
+        # A spike: more than the next frame's worth of energy above truth.
+        if accepted > truth["energy"][period] + allowance:
+            counts["energy_spike"] += 1
+        # Holding the last good value is right; a value never sent is not.
+        if accepted not in sent[period]:
+            counts["wrong_energy"] += 1
+        published[period] = accepted

@@ -5,9 +5,9 @@ each on every ``scripts/test`` and ``benchmarks/fuzz.py`` (hypothesis) and
 ``benchmarks/fuzz_atheris.py`` run the same ones with 10⁶ inputs.
 
 * `run_pipeline`: bytes, cut into chunks, with time passing between chunks →
-  `TicDecoder` (with the coordinator's overload callback) →
-  `MeterCoordinator._on_frame` (the real method: short-frame merge, two-frame
-  confirmation, energy glitch filter) → `shedding.meter_view` →
+  `TicDecoder` (with the overload callback) → `MeterReader` (what the
+  coordinator runs: short-frame merge, two-frame confirmation, energy glitch
+  filter) → `shedding.meter_view` →
   `SheddingPolicy.observe`/`evaluate`, checking the policy's invariants.
 * `run_frame`: any `Frame` (known and unknown labels, any printable value) →
   `read_meter`, and the same downstream steps.
@@ -24,20 +24,30 @@ The hypothesis strategies that draw their inputs are here too.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 from hypothesis import strategies as st
 
-from custom_components.linky_tempo.confirmation import ReadingConfirmer
-from custom_components.linky_tempo.coordinator import (
+from custom_components.linky_tempo.meter import (
     STALE_AFTER,
-    MeterCoordinator,
-    MeterData,
+    Frame,
+    Group,
+    LineMode,
+    LinkCounts,
+    MeterReader,
+    TariffPeriod,
+    TempoColor,
+    TicDecoder,
+    decode_stge,
+    parse_horodate,
+    read_meter,
 )
-from custom_components.linky_tempo.glitch_filter import REBASE_AFTER, EnergyGlitchFilter
+from custom_components.linky_tempo.meter.glitch_filter import (
+    REBASE_AFTER,
+    EnergyGlitchFilter,
+)
 from custom_components.linky_tempo.policy import (
     HeatingMode,
     MeterView,
@@ -45,16 +55,6 @@ from custom_components.linky_tempo.policy import (
     SheddingPolicy,
 )
 from custom_components.linky_tempo.shedding import meter_view
-from custom_components.linky_tempo.tic import (
-    Frame,
-    TariffPeriod,
-    TempoColor,
-    TicDecoder,
-    TicMode,
-    decode_stge,
-    parse_horodate,
-    read_meter,
-)
 from harness import CAPTURES_DIR
 from tic_simulator.frames import CAPTURED_METER_ID
 from tic_simulator.protocol import frame as _frame
@@ -201,56 +201,27 @@ def random_stream(rng: random.Random) -> tuple[bytes, list[int], list[float]]:
     return data, cuts, gaps
 
 
-# -- the coordinator without Home Assistant --------------------------------------
-
-
-@dataclass
-class _Link:
-    decoder: TicDecoder
-
-
-@dataclass
-class _Coordinator:
-    """Just enough of MeterCoordinator to run its real frame and group handlers."""
-
-    link: _Link
-    confirmer: ReadingConfirmer = field(default_factory=ReadingConfirmer)
-    glitches: EnergyGlitchFilter = field(default_factory=EnergyGlitchFilter)
-    data: MeterData | None = None
-    last_frame: Frame | None = None
-    meter_lost: bool = False
-    updates: int = 0
-    _awaiting_confirmation: bool = True
-    _last_power: int | None = None
-
-    _on_frame = MeterCoordinator._on_frame
-    _on_group = MeterCoordinator._on_group
-    _vet = MeterCoordinator._vet
-
-    def async_set_updated_data(self, data: MeterData) -> None:
-        self.data = data
-        self.updates += 1
-
-    def _arm_stale_timer(self) -> None:
-        pass
+# -- the meter pipeline without Home Assistant -----------------------------------
 
 
 class Pipeline:
-    """bytes → decoder → the coordinator's handlers → the policy, on a fake clock."""
+    """bytes → decoder → the meter reader → the policy, on a fake clock.
 
-    def __init__(self, mode: TicMode | None = None, mode_heat: bool = False) -> None:
+    As `MeterCoordinator` wires them: every group and frame goes to the
+    `MeterReader`, and what it publishes goes to the policy.
+    """
+
+    def __init__(self, mode: LineMode | None = None, mode_heat: bool = False) -> None:
         self.decoder = TicDecoder(mode, on_group=self._on_group)
-        self.coordinator = _Coordinator(_Link(self.decoder))
+        self.reader = MeterReader()
         self.policy = SheddingPolicy(list(LOADS), PolicySettings())
         self.mode = HeatingMode.HEAT if mode_heat else HeatingMode.AUTO
         self.mono = 1000.0
         self.local = START
         self.frames = 0
 
-    def _on_group(self, group: Any, mode: TicMode) -> None:
-        before = self.coordinator.data
-        self.coordinator._on_group(group, mode)  # type: ignore[misc]
-        if self.coordinator.data is not before:
+    def _on_group(self, group: Group, _mode: LineMode) -> None:
+        if self.reader.read_group(group) is not None:
             # The shedding coordinator acts on the overload before the frame ends.
             self.observe()
             self.evaluate()
@@ -266,14 +237,13 @@ class Pipeline:
         self.evaluate()
 
     def on_frame(self, frame: Frame) -> None:
-        before = self.coordinator.data
-        self.coordinator._on_frame(frame)  # type: ignore[misc]
+        counts = LinkCounts(self.decoder.frames, self.decoder.checksum_errors)
         # As the shedding coordinator: only what the meter published.
-        if self.coordinator.data is not before:
+        if self.reader.read_frame(frame, self.mono, self.local, counts) is not None:
             self.observe()
 
     def observe(self) -> None:
-        data = self.coordinator.data
+        data = self.reader.data
         assert data is not None
         self.policy.observe(meter_view(data), self.mono, self.local)
 
@@ -281,7 +251,7 @@ class Pipeline:
         if lost is None:
             # As the meter coordinator: lost once no frame came for 10 s.
             last = self.policy.last_frame
-            lost = last is None or self.mono - last > STALE_AFTER.total_seconds()
+            lost = last is None or self.mono - last > STALE_AFTER
         decision = self.policy.evaluate(self.mono, self.local, self.mode, lost=lost)
         assert set(decision.shed) <= set(LOADS)
         assert set(self.policy.overload_shed) <= set(LOADS)
@@ -293,7 +263,7 @@ class Pipeline:
 
 
 def run_pipeline(
-    data: bytes, cuts: list[int], gaps: list[float], mode: TicMode | None
+    data: bytes, cuts: list[int], gaps: list[float], mode: LineMode | None
 ) -> int:
     """Feed ``data`` cut at ``cuts`` with ``gaps`` seconds between chunks."""
     pipeline = Pipeline(mode)
@@ -376,7 +346,7 @@ def run_glitch_filter(readings: list[tuple[int, float, int | None]]) -> None:
 # -- hypothesis strategies ---------------------------------------------------------
 
 seeds = st.integers(0, 2**32 - 1)
-modes = st.sampled_from([None, None, TicMode.HISTORIC, TicMode.STANDARD])
+modes = st.sampled_from([None, None, LineMode.HISTORIC, LineMode.STANDARD])
 LABELS = [
     "ADCO", "OPTARIF", "ISOUSC", "BASE", "HCHC", "HCHP", "EJPHN", "EJPHPM",
     "BBRHCJB", "BBRHPJB", "BBRHCJW", "BBRHPJW", "BBRHCJR", "BBRHPJR", "PEJP",
@@ -401,7 +371,7 @@ frames = st.builds(
     lambda mode, items: Frame(
         mode, MappingProxyType(dict(items)), MappingProxyType({}), 0
     ),
-    st.sampled_from([TicMode.HISTORIC, TicMode.STANDARD]),
+    st.sampled_from([LineMode.HISTORIC, LineMode.STANDARD]),
     st.lists(
         st.tuples(
             st.one_of(st.sampled_from(LABELS), st.text(min_size=1, max_size=8)), values
@@ -439,6 +409,6 @@ readings = st.lists(
 )
 
 
-def pipeline_from_seed(seed: int, mode: TicMode | None) -> int:
+def pipeline_from_seed(seed: int, mode: LineMode | None) -> int:
     data, cuts, gaps = random_stream(random.Random(seed))
     return run_pipeline(data, cuts, gaps, mode)

@@ -177,11 +177,12 @@ class VirtualClock:
 
         from custom_components.linky_tempo import (
             coordinator,
+            costs,
             entity,
             heating_mode,
-            link,
             shedding,
         )
+        from custom_components.linky_tempo.meter import link
 
         fake_time = SimpleNamespace(
             monotonic=self.monotonic,
@@ -195,7 +196,7 @@ class VirtualClock:
         self._set(event, "time", fake_time)
         for module in (coordinator, entity, link, shedding):
             self._set(module, "time", fake_time)
-        for module in (shedding, heating_mode):
+        for module in (shedding, heating_mode, costs):
             self._set(module, "tempo_now", self.tempo_now)
         for name in ("homeassistant.components.teleinfo.coordinator",):
             if (found := sys.modules.get(name)) is not None and hasattr(found, "time"):

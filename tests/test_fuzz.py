@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from custom_components.linky_tempo.tic import Frame, TicDecoder, TicMode
+from custom_components.linky_tempo.meter import Frame, LineMode, TicDecoder
 from harness.fuzz import (
     LOADS,
     frames,
@@ -45,7 +45,7 @@ FAST = settings(
 @FAST
 @given(seeds, modes)
 def test_realistic_streams_through_the_whole_pipeline(
-    seed: int, mode: TicMode | None
+    seed: int, mode: LineMode | None
 ) -> None:
     pipeline_from_seed(seed, mode)
 
@@ -57,7 +57,7 @@ def test_realistic_streams_through_the_whole_pipeline(
     modes,
 )
 def test_raw_bytes_through_the_whole_pipeline(
-    data: bytes, cuts: list[int], mode: TicMode | None
+    data: bytes, cuts: list[int], mode: LineMode | None
 ) -> None:
     run_pipeline(data, cuts, [2.0, 11.0], mode)
 

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.linky_tempo.meter import TariffPeriod as P
+from custom_components.linky_tempo.meter import TempoColor
 from custom_components.linky_tempo.policy import (
     HeatingMode,
     MeterView,
@@ -17,8 +19,6 @@ from custom_components.linky_tempo.policy import (
     can_cancel,
     tariff_reason,
 )
-from custom_components.linky_tempo.tic import TariffPeriod as P
-from custom_components.linky_tempo.tic import TempoColor
 
 PARIS = ZoneInfo("Europe/Paris")
 LOADS = ["climate.living", "select.bedroom", "switch.bathroom"]  # priority order

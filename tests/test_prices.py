@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from custom_components.linky_tempo.meter import TariffPeriod
 from custom_components.linky_tempo.prices import (
     EFFECTIVE_DATE,
     MONTHLY_SUBSCRIPTIONS,
@@ -17,7 +18,6 @@ from custom_components.linky_tempo.prices import (
     cost_between,
     grid_for,
 )
-from custom_components.linky_tempo.tic import TariffPeriod
 
 P = TariffPeriod
 TEMPO_PERIODS = (P.HC_BLUE, P.HP_BLUE, P.HC_WHITE, P.HP_WHITE, P.HC_RED, P.HP_RED)

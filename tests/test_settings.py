@@ -10,6 +10,7 @@ from custom_components.linky_tempo.const import (
     CONF_TEMPERATURE_SENSOR,
     MODE_AUTO,
 )
+from custom_components.linky_tempo.meter import LineMode
 from custom_components.linky_tempo.policy import PolicySettings
 from custom_components.linky_tempo.settings import (
     EntryOptions,
@@ -18,7 +19,6 @@ from custom_components.linky_tempo.settings import (
     ShedSettings,
     line_mode,
 )
-from custom_components.linky_tempo.tic import TicMode
 
 
 def test_no_options_are_the_defaults() -> None:
@@ -70,5 +70,5 @@ def test_shedding_options() -> None:
 
 def test_line_mode_setting() -> None:
     assert line_mode(MODE_AUTO) is None
-    assert line_mode("historic") is TicMode.HISTORIC
-    assert line_mode("standard") is TicMode.STANDARD
+    assert line_mode("historic") is LineMode.HISTORIC
+    assert line_mode("standard") is LineMode.STANDARD

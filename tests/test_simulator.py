@@ -18,18 +18,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custom_components.linky_tempo.link import probe
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     Frame,
+    LineMode,
     MeterState,
     TariffPeriod,
     TempoColor,
     TicDecoder,
-    TicMode,
     checksum,
     group_signals_overload,
     read_meter,
 )
+from custom_components.linky_tempo.meter.link import probe
 from tests.conftest import CAPTURES_DIR, REPO_ROOT
 from tic_simulator import (
     PARIS,
@@ -57,7 +57,7 @@ PERIODS = {
 COLOURS = {"BLUE": TempoColor.BLUE, "WHITE": TempoColor.WHITE, "RED": TempoColor.RED}
 
 
-def decode(data: bytes, mode: TicMode | None = None) -> tuple[list[Frame], TicDecoder]:
+def decode(data: bytes, mode: LineMode | None = None) -> tuple[list[Frame], TicDecoder]:
     decoder = TicDecoder(mode)
     return decoder.feed(data), decoder
 
@@ -128,7 +128,7 @@ def test_every_frame_is_valid(mode: Mode, phases: int, scenario: str) -> None:
     assert decoder.checksum_errors == 0
     assert decoder.malformed_groups == 0
     assert decoder.truncated_groups == 0
-    expected = TicMode.STANDARD if mode is Mode.STANDARD else TicMode.HISTORIC
+    expected = LineMode.STANDARD if mode is Mode.STANDARD else LineMode.HISTORIC
     assert {frame.mode for frame in frames} == {expected}
     assert {frame.rejected_groups for frame in frames} == {0}
 
@@ -411,7 +411,9 @@ async def test_served_on_a_socket(mode: str) -> None:
         assert server.url.startswith("socket://127.0.0.1:")
         result = await probe(server.url, None, listen_for=10)
     state = read_meter(result.frame)
-    assert result.mode is (TicMode.STANDARD if mode == "standard" else TicMode.HISTORIC)
+    assert result.mode is (
+        LineMode.STANDARD if mode == "standard" else LineMode.HISTORIC
+    )
     assert state.meter_id == meter.config.meter_id
     assert state.period is TariffPeriod.HP_WHITE
 
@@ -426,7 +428,7 @@ async def test_served_on_a_pty(tmp_path) -> None:
     async with server:
         assert link.is_symlink()
         assert str(link.resolve()).startswith("/dev/pts/")
-        result = await probe(str(link), TicMode.HISTORIC, listen_for=10)
+        result = await probe(str(link), LineMode.HISTORIC, listen_for=10)
         assert read_meter(result.frame).period is TariffPeriod.HP_RED
     assert not link.exists()
     assert not link.is_symlink()
@@ -533,7 +535,7 @@ def test_scripted_meter_frames_say_what_it_expects(mode: Mode) -> None:
     ):
         local = datetime(2026, 1, 14, hour, minute, tzinfo=PARIS)
         meter.advance(local, 60)
-        (frame,), _ = decode(meter.frame(local), TicMode(mode))
+        (frame,), _ = decode(meter.frame(local), LineMode(mode))
         state = read_meter(frame)
         expected = meter.expected(local)
         assert state.period == expected["period"]

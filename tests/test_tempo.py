@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.linky_tempo.meter import TariffPeriod, TempoColor
 from custom_components.linky_tempo.tempo import (
     is_peak_hour,
     next_boundary,
@@ -14,7 +15,6 @@ from custom_components.linky_tempo.tempo import (
     period_from_clock,
     tempo_day,
 )
-from custom_components.linky_tempo.tic import TariffPeriod, TempoColor
 
 PARIS = ZoneInfo("Europe/Paris")
 

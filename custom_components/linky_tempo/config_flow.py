@@ -67,11 +67,11 @@ from .const import (
     MODES,
     SECTION_PRICES,
 )
-from .link import ProbeFailedError, ProbeResult, probe, redact_url
 from .loads import LOAD_DOMAINS
+from .meter import TempoColor, read_meter
+from .meter.link import ProbeFailedError, ProbeResult, probe, redact_url
 from .prices import PRICE_FIELDS, SUBSCRIPTION_FIELD, grid_for
 from .settings import EntryOptions, LoadConfig, SelectAction, line_mode
-from .tic import TempoColor, read_meter
 
 
 def _port_schema() -> vol.Schema:

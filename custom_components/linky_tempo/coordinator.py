@@ -1,23 +1,22 @@
-"""The meter coordinator: from decoded frames to what entities publish.
+"""The meter coordinator: the Home Assistant side of the meter pipeline.
 
-Push, not polling: `TicLink` hands every complete frame to `_on_frame`, which
-reads it (`tic.read_meter`), keeps each value until a second frame confirms it
-(`ReadingConfirmer`: a corruption that passed the checksum is never
-published), confirms and vets the energy indexes (`EnergyGlitchFilter`) and
-notifies the entities at once. An overload group (ADPS, ADIRx, STGE bit 7) is
-acted on as soon as the group is decoded, before the frame ends.
+Push, not polling: `TicLink` (meter/link.py) hands every complete frame to
+`_on_frame` and every group to `_on_group`; the `MeterReader` (meter/reader.py)
+turns them into the data worth publishing (read, confirmed by a second frame,
+energy indexes vetted, missing values carried, an overload at once), and this
+coordinator pushes that data to the entities and the shedding coordinator.
 
-Availability follows Enedis' own receiver rule: no valid frame for 10 s means
-the meter is lost. That is logged once at info level when it happens and once
-when it comes back, and a repair issue is raised after an hour without data;
-it clears itself when frames return.
+What is left here is about Home Assistant: opening the port at setup
+(ConfigEntryNotReady), the timer of the reader's staleness rule (no valid
+frame for `STALE_AFTER`: the meter is lost and entities become unavailable),
+logging that once at info level when it happens and once when it comes back,
+and a repair issue raised after an hour without data, which clears itself
+when frames return.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final, override
 
@@ -29,7 +28,6 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .confirmation import ReadingConfirmer
 from .const import (
     CONF_DETECTED_MODE,
     CONF_MODE,
@@ -38,50 +36,19 @@ from .const import (
     LOGGER,
     MODE_AUTO,
 )
-from .glitch_filter import EnergyGlitchFilter
-from .link import TicLink, redact_url
-from .tic import (
+from .meter import (
+    STALE_AFTER,
     Frame,
     Group,
-    MeterState,
-    TariffPeriod,
-    TicMode,
-    group_signals_overload,
-    read_meter,
+    LineMode,
+    LinkCounts,
+    MeterData,
+    MeterReader,
 )
+from .meter.link import TicLink, redact_url
+from .settings import line_mode
 
-# Enedis-NOI-CPT_54E §9.4.1: no correct frame for 10 s is a receiver error.
-STALE_AFTER: Final = timedelta(seconds=10)
 REPAIR_AFTER: Final = timedelta(hours=1)
-
-
-@dataclass(frozen=True, slots=True)
-class MeterData:
-    """The published view of the meter."""
-
-    state: MeterState
-    received: datetime
-    energy: Mapping[TariffPeriod, int] = field(default_factory=dict)
-    energy_total: int | None = None
-    injected_energy: int | None = None
-    # True from the moment an overload group is decoded until a frame
-    # without overload arrives.
-    overload: bool = False
-    # The apparent power of this frame as read, and the higher of it and the
-    # previous frame's: what the shedding policy compares to its thresholds
-    # (a jump in `state` waits for confirmation; shedding, and seeing the
-    # drop after a shed, must not).
-    power_read: int | None = None
-    power_high: int | None = None
-    # Link quality, as counted when this frame arrived.
-    frames: int = 0
-    checksum_errors: int = 0
-    rejected_glitches: int = 0
-
-
-def _entry_mode(entry: ConfigEntry) -> TicMode | None:
-    mode = entry.data.get(CONF_MODE, MODE_AUTO)
-    return None if mode == MODE_AUTO else TicMode(mode)
 
 
 class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
@@ -102,16 +69,11 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.url: str = entry.data[CONF_PORT]
         self.link = TicLink(
             self.url,
-            _entry_mode(entry),
+            line_mode(entry.data.get(CONF_MODE, MODE_AUTO)),
             on_frame=self._on_frame,
             on_group=self._on_group,
         )
-        self.confirmer = ReadingConfirmer()
-        self.glitches = EnergyGlitchFilter()
-        self.last_frame: Frame | None = None
-        self._awaiting_confirmation = True
-        self._last_power: int | None = None
-        self.meter_lost = False
+        self.reader = MeterReader()
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._unsub_repair: CALLBACK_TYPE | None = None
 
@@ -119,7 +81,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         """Open the port (raising ConfigEntryNotReady) and start reading."""
         entry = self.config_entry
         if (mode := entry.data.get(CONF_DETECTED_MODE)) is not None:
-            self.link.prefer_mode(TicMode(mode))
+            self.link.prefer_mode(LineMode(mode))
         try:
             await self.link.async_connect()
         except Exception as err:
@@ -143,100 +105,43 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         """Return the current data: this coordinator is only pushed to."""
         return self.data
 
+    @property
+    def meter_lost(self) -> bool:
+        """True from 10 s without a valid frame until data is published again."""
+        return self.reader.lost
+
+    @property
+    def last_frame(self) -> Frame | None:
+        """The last frame received, confirmed or not (for diagnostics)."""
+        return self.reader.last_frame
+
     @callback
-    def _on_group(self, group: Group, mode: TicMode) -> None:
+    def _on_group(self, group: Group, _mode: LineMode) -> None:
         """React to an overload group before its frame completes."""
-        if not group_signals_overload(group) or self.data is None or self.data.overload:
-            return
-        if self.meter_lost:
-            return
-        # Listeners (entities, the shedding coordinator) run synchronously.
-        self.async_set_updated_data(replace(self.data, overload=True))
+        if (data := self.reader.read_group(group)) is not None:
+            # Listeners (entities, the shedding coordinator) run synchronously.
+            self.async_set_updated_data(data)
 
     @callback
     def _on_frame(self, frame: Frame) -> None:
-        """Read a complete frame and publish it."""
-        self.last_frame = frame
-        reading = read_meter(frame)
-        previous = self.data
-        if reading.short_frame and previous is not None:
-            # Three-phase historic short frames only carry the overload and
-            # the currents: every other value stays as the last long frame had it.
-            reading = replace(
-                previous.state,
-                overload=reading.overload,
-                overload_phases=reading.overload_phases,
-                overload_current=reading.overload_current,
-                currents=reading.currents or previous.state.currents,
-                short_frame=True,
-            )
-        power = reading.apparent_power
-        powers = [p for p in (self._last_power, power) if p is not None]
-        self._last_power = power
-        data = replace(
-            self._vet(self.confirmer.confirm(reading), previous),
-            power_read=power,
-            power_high=max(powers, default=None),
+        """Read a complete frame and publish what the reader confirms."""
+        decoder = self.link.decoder
+        data = self.reader.read_frame(
+            frame,
+            time.monotonic(),
+            dt_util.utcnow(),
+            LinkCounts(decoder.frames, decoder.checksum_errors),
         )
         self._arm_stale_timer()
-        if self._awaiting_confirmation:
-            # The first frame since the start or since the meter came back:
-            # the next frame confirms its values (and gives fresh ones for
-            # those that moved while the meter was silent).
-            self._awaiting_confirmation = False
+        if data is None:
             return
         self.async_set_updated_data(data)
-        if self.meter_lost:
-            self.meter_lost = False
+        if self.reader.recovered():
             LOGGER.info("Linky meter on %s is back", redact_url(self.url))
             if self._unsub_repair is not None:
                 self._unsub_repair()
                 self._unsub_repair = None
             ir.async_delete_issue(self.hass, DOMAIN, self._repair_issue_id)
-
-    def _vet(self, reading: MeterState, previous: MeterData | None) -> MeterData:
-        """Pass the energy indexes through the glitch filter."""
-        now = time.monotonic()
-        power = reading.subscribed_power
-        energy: dict[TariffPeriod, int] = {}
-        for period, value in reading.energy.items():
-            accepted = self.glitches.accept(str(period), value, now, power)
-            if accepted is not None:
-                energy[period] = accepted
-        total = (
-            None
-            if reading.energy_total is None
-            else self.glitches.accept("total", reading.energy_total, now, power)
-        )
-        injected = (
-            None
-            if reading.injected_energy is None
-            else self.glitches.accept("injected", reading.injected_energy, now, None)
-        )
-        if reading.short_frame and previous is not None:
-            energy = dict(previous.energy)
-            total = previous.energy_total
-            injected = previous.injected_energy
-        elif previous is not None:
-            # An index whose value was unreadable keeps its last value: the
-            # Energy dashboard never sees an index vanish for one frame.
-            for period, value in previous.energy.items():
-                energy.setdefault(period, value)
-            if total is None:
-                total = previous.energy_total
-            if injected is None:
-                injected = previous.injected_energy
-        return MeterData(
-            state=reading,
-            received=dt_util.utcnow(),
-            energy=energy,
-            energy_total=total,
-            injected_energy=injected,
-            overload=reading.overload,
-            frames=self.link.decoder.frames,
-            checksum_errors=self.link.decoder.checksum_errors,
-            rejected_glitches=self.glitches.rejected,
-        )
 
     @property
     def _repair_issue_id(self) -> str:
@@ -247,28 +152,28 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         if self._unsub_stale is not None:
             self._unsub_stale()
         self._unsub_stale = async_call_later(
-            self.hass, STALE_AFTER, self._async_meter_lost
+            self.hass, timedelta(seconds=STALE_AFTER), self._async_meter_lost
         )
 
     @callback
     def _async_meter_lost(self, _now: datetime) -> None:
         """No valid frame for 10 s: entities become unavailable."""
         self._unsub_stale = None
-        if self.meter_lost:
+        if not self.reader.lose():
             return
-        self.meter_lost = True
-        self._awaiting_confirmation = True
         LOGGER.info(
             "No valid frame from the Linky meter on %s for %d s: entities unavailable",
             redact_url(self.url),
-            STALE_AFTER.total_seconds(),
+            STALE_AFTER,
         )
         self.last_update_success = False
         self.async_update_listeners()
         if self._unsub_repair is not None:
             self._unsub_repair()
         self._unsub_repair = async_call_later(
-            self.hass, REPAIR_AFTER - STALE_AFTER, self._async_raise_repair
+            self.hass,
+            REPAIR_AFTER - timedelta(seconds=STALE_AFTER),
+            self._async_raise_repair,
         )
 
     @callback

@@ -22,7 +22,8 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .const import DOMAIN, LOGGER
-from .coordinator import MeterCoordinator, MeterData
+from .coordinator import MeterCoordinator
+from .meter import MeterData
 from .prices import DailyCosts, TempoPrices, grid_for
 from .tempo import tempo_day, tempo_now
 

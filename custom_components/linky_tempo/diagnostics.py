@@ -10,7 +10,7 @@ from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_PORT
-from .link import redact_url
+from .meter.link import redact_url
 from .models import LinkyTempoConfigEntry
 
 # Labels carrying the meter number or the delivery point.
@@ -62,7 +62,7 @@ async def async_get_config_entry_diagnostics(
             "high_bit_bytes": decoder.high_bit_bytes,
         },
         "meter_lost": meter.meter_lost,
-        "rejected_glitches": meter.glitches.rejected,
+        "rejected_glitches": meter.reader.rejected_glitches,
         "state": state,
         "last_frame": None
         if meter.last_frame is None

@@ -33,8 +33,9 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import MeterCoordinator, MeterData
-from .identity import identify
+from .coordinator import MeterCoordinator
+from .meter import MeterData
+from .meter.identity import identify
 from .settings import EntryOptions
 from .shedding import SheddingCoordinator
 

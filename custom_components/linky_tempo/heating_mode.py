@@ -17,9 +17,9 @@ from homeassistant.helpers.event import async_track_point_in_time
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
+from .meter import TariffPeriod
 from .policy import HeatingMode, can_cancel
 from .tempo import peak_end_covering, tempo_now
-from .tic import TariffPeriod
 
 
 class HeatingModeSetting:

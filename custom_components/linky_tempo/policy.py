@@ -37,8 +37,8 @@ from .const import (
     DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SHED_THRESHOLD,
 )
+from .meter import TariffPeriod, TempoColor
 from .tempo import next_boundary, period_from_clock
-from .tic import TariffPeriod, TempoColor
 
 
 class HeatingMode(StrEnum):

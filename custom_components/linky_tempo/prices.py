@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 # The one import of the period enum: update it here if the enum moves.
-from .tic import TariffPeriod
+from .meter import TariffPeriod
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -31,7 +31,6 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import EURO
-from .coordinator import MeterData
 from .costs import CostCoordinator, CostData
 from .entity import (
     LinkyEntity,
@@ -41,9 +40,9 @@ from .entity import (
     add_entities_for_meter,
     meter_device_info,
 )
+from .meter import Contract, CutOffState, MeterData, TariffPeriod, TempoColor
 from .models import LinkyTempoConfigEntry
 from .policy import ShedReason
-from .tic import Contract, CutOffState, TariffPeriod, TempoColor
 
 # Entities only read the coordinator's pushed data.
 PARALLEL_UPDATES = 0

@@ -29,13 +29,13 @@ from .const import (
     DEFAULT_RESTORE_DELAY,
     DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SHED_THRESHOLD,
-    MODE_AUTO,
     PILOT_WIRE_FROST_PROTECTION,
     PILOT_WIRE_OFF,
 )
+from .meter import LineMode
+from .meter.link import PortMode
 from .policy import PolicySettings
 from .prices import TempoPrices
-from .tic import TicMode
 
 
 class SelectAction(StrEnum):
@@ -65,9 +65,9 @@ class LoadConfig:
         return {"entity_id": self.entity_id, "priority": self.priority}
 
 
-def line_mode(setting: str) -> TicMode | None:
+def line_mode(setting: str) -> LineMode | None:
     """The port's mode setting: a TIC mode, or None to detect it."""
-    return None if setting == MODE_AUTO else TicMode(setting)
+    return PortMode(setting).line_mode
 
 
 def _loads(items: list[dict[str, Any]]) -> tuple[LoadConfig, ...]:

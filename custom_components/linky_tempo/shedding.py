@@ -34,9 +34,10 @@ from homeassistant.helpers.event import (
 )
 
 from .const import DOMAIN
-from .coordinator import MeterCoordinator, MeterData
+from .coordinator import MeterCoordinator
 from .driver import LoadDriver
 from .heating_mode import HeatingModeSetting
+from .meter import MeterData
 from .policy import Decision, HeatingMode, MeterView, SheddingPolicy
 from .settings import EntryOptions
 from .store import SheddingStore

@@ -20,8 +20,8 @@ from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .meter import TariffPeriod, TempoColor
 from .policy import MeterView
-from .tic import TariffPeriod, TempoColor
 
 STORAGE_VERSION: Final = 1
 # The meter's view is written when it changes, and at least this often.

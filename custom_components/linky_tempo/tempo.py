@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from .tic import TariffPeriod, TempoColor
+from .meter import TariffPeriod, TempoColor
 
 # Tempo hours are French legal time, whatever time zone Home Assistant uses.
 TEMPO_TIME_ZONE: Final = ZoneInfo("Europe/Paris")

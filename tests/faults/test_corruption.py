@@ -22,7 +22,7 @@ from datetime import datetime
 
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo.tic import TariffPeriod
+from custom_components.linky_tempo.meter import TariffPeriod
 from harness.corruption import CALENDAR, RATE, pipeline_run
 from harness.stack import (
     LOAD_POWER,

@@ -28,8 +28,8 @@ from typing import Any
 import pytest
 from homeassistant.core import HomeAssistant
 
-from custom_components.linky_tempo import link as link_module
-from custom_components.linky_tempo.tic import TicMode
+from custom_components.linky_tempo.meter import LineMode
+from custom_components.linky_tempo.meter import link as link_module
 from harness.stack import (
     SHED,
     Recorder,
@@ -47,7 +47,7 @@ from tic_simulator.tempo import Colour, TempoCalendar
 from tic_simulator.transport import UartPty
 
 CALENDAR = TempoCalendar(overrides={date(2026, 1, 14): Colour.WHITE})
-BAUD = {TicMode.HISTORIC: 1200, TicMode.STANDARD: 9600}
+BAUD = {LineMode.HISTORIC: 1200, LineMode.STANDARD: 9600}
 # 12 s without a valid frame, then the other rate; one or two frames to sync.
 RECOVERY = 25.0
 
@@ -66,7 +66,7 @@ async def _switch_twice(
     link = entry.runtime_data.meter.link
     recorder = Recorder(hass).start()
     recoveries = []
-    for mode in (TicMode.STANDARD, TicMode.HISTORIC):
+    for mode in (LineMode.STANDARD, LineMode.HISTORIC):
         began = clock.monotonic()
         meter.mode = mode
         await wait_until(
@@ -174,14 +174,14 @@ async def test_meter_switched_behind_the_esphome_proxy(
 
 def test_wrong_rate_garbage_never_makes_a_frame() -> None:
     """What the simulator sends at the wrong rate is rejected by the decoder."""
-    from custom_components.linky_tempo.tic import TicDecoder
+    from custom_components.linky_tempo.meter import TicDecoder
     from tic_simulator.feed import wrong_rate
 
     rng = random.Random(3)
     meter = ScriptedMeter(CALENDAR)
     decoder = TicDecoder()
     local = datetime(2026, 1, 14, 10, 0, tzinfo=PARIS)
-    for mode in (TicMode.HISTORIC, TicMode.STANDARD):
+    for mode in (LineMode.HISTORIC, LineMode.STANDARD):
         meter.mode = mode
         for _ in range(500):
             assert decoder.feed(wrong_rate(meter.frame(local), mode, rng)) == []

@@ -281,7 +281,7 @@ async def test_a_glitched_index_never_reaches_the_energy_dashboard(
     pty_meter.write_now(tempo_historic(index=19_228_856, papp=3000) * 2)
     await wait_state(hass, "sensor.linky_tempo_apparent_power", "3000")
     assert hass.states.get(entity_id).state == "18328.856"
-    assert entry.runtime_data.meter.glitches.rejected >= 1
+    assert entry.runtime_data.meter.reader.rejected_glitches >= 1
 
 
 async def test_a_real_three_phase_standard_meter_over_tcp(

@@ -7,18 +7,18 @@ from types import MappingProxyType
 
 import pytest
 
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     Contract,
     Frame,
+    LineMode,
     MeterState,
     TariffPeriod,
     TempoColor,
     TicDecoder,
-    TicMode,
     parse_horodate,
     read_meter,
 )
-from tests.tic.support import (
+from tests.meter.support import (
     CR,
     ETX,
     LF,
@@ -29,7 +29,7 @@ from tests.tic.support import (
     issue_lines,
     textindex,
 )
-from tests.tic.test_captures import (
+from tests.meter.test_captures import (
     ENEDIS_HISTORIC,
     ENEDIS_STANDARD,
     GO_FRAME,
@@ -52,6 +52,17 @@ TEMPO_ORDER = [
     TariffPeriod.HP_RED,
 ]
 
+# The full-price periods: Tempo HP, HC/HP peak, EJP mobile peak.
+PEAK_PERIODS = frozenset(
+    {
+        TariffPeriod.PEAK,
+        TariffPeriod.EJP_PEAK,
+        TariffPeriod.HP_BLUE,
+        TariffPeriod.HP_WHITE,
+        TariffPeriod.HP_RED,
+    }
+)
+
 
 def first_state(data: bytes) -> MeterState:
     """read_meter of the first frame of a stream."""
@@ -60,7 +71,7 @@ def first_state(data: bytes) -> MeterState:
     return read_meter(frames[0])
 
 
-def make(mode: TicMode, **values: str) -> Frame:
+def make(mode: LineMode, **values: str) -> Frame:
     """A frame built directly from values (labels with '-'/'+' via dict)."""
     return Frame(mode, MappingProxyType(values), MappingProxyType({}), 0)
 
@@ -68,7 +79,7 @@ def make(mode: TicMode, **values: str) -> Frame:
 def std(values: dict[str, str]) -> MeterState:
     """read_meter of a standard frame made of ``values``."""
     return read_meter(
-        Frame(TicMode.STANDARD, MappingProxyType(values), MappingProxyType({}), 0)
+        Frame(LineMode.STANDARD, MappingProxyType(values), MappingProxyType({}), 0)
     )
 
 
@@ -78,11 +89,11 @@ def std(values: dict[str, str]) -> MeterState:
 def test_historic_base() -> None:
     """Enedis' historic BASE frame."""
     state = first_state(capture(ENEDIS_HISTORIC))
-    assert state.mode is TicMode.HISTORIC
+    assert state.mode is LineMode.HISTORIC
     assert state.meter_id == "812164417227"
     assert state.contract is Contract.BASE
     assert state.period is TariffPeriod.BASE
-    assert not state.period.is_peak
+    assert state.period not in PEAK_PERIODS
     assert state.today is state.tomorrow is None
     assert dict(state.energy) == {TariffPeriod.BASE: 104}
     assert state.energy_total == 104
@@ -100,7 +111,7 @@ def test_historic_off_peak_with_unknown_label() -> None:
     state = first_state(STX + b"".join(LF + line.encode() + CR for line in lines) + ETX)
     assert state.contract is Contract.OFF_PEAK
     assert state.period is TariffPeriod.PEAK
-    assert state.period.is_peak
+    assert state.period in PEAK_PERIODS
     assert dict(state.energy) == {
         TariffPeriod.OFF_PEAK: 84879914,
         TariffPeriod.PEAK: 107060110,
@@ -125,10 +136,10 @@ def test_historic_ejp_three_phase() -> None:
     }
     assert state.energy_total == 3333333
     assert state.max_power_yesterday == 17480
-    notice = read_meter(make(TicMode.HISTORIC, OPTARIF="EJP.", PTEC="PM..", PEJP="30"))
+    notice = read_meter(make(LineMode.HISTORIC, OPTARIF="EJP.", PTEC="PM..", PEJP="30"))
     assert notice.peak_notice is True
     assert notice.period is TariffPeriod.EJP_PEAK
-    assert notice.period.is_peak
+    assert notice.period in PEAK_PERIODS
 
 
 def test_historic_tempo_mono() -> None:
@@ -234,7 +245,7 @@ def test_historic_tempo_three_phase() -> None:
 )
 def test_ptec(ptec: str, period: TariffPeriod) -> None:
     """Every PTEC value of [02E]."""
-    assert read_meter(make(TicMode.HISTORIC, PTEC=ptec)).period is period
+    assert read_meter(make(LineMode.HISTORIC, PTEC=ptec)).period is period
 
 
 @pytest.mark.parametrize(
@@ -250,7 +261,7 @@ def test_ptec(ptec: str, period: TariffPeriod) -> None:
 )
 def test_optarif(optarif: str, contract: Contract) -> None:
     """OPTARIF values: BASE, HC.., EJP., BBRx."""
-    assert read_meter(make(TicMode.HISTORIC, OPTARIF=optarif)).contract is contract
+    assert read_meter(make(LineMode.HISTORIC, OPTARIF=optarif)).contract is contract
 
 
 @pytest.mark.parametrize(
@@ -266,7 +277,7 @@ def test_optarif(optarif: str, contract: Contract) -> None:
 def test_demain(demain: str, color: TempoColor) -> None:
     """DEMAIN gives tomorrow; ``----`` is unknown, never blue."""
     state = read_meter(
-        make(TicMode.HISTORIC, OPTARIF="BBR(", PTEC="HPJW", DEMAIN=demain)
+        make(LineMode.HISTORIC, OPTARIF="BBR(", PTEC="HPJW", DEMAIN=demain)
     )
     assert state.tomorrow is color
     assert state.today is TempoColor.WHITE
@@ -274,10 +285,12 @@ def test_demain(demain: str, color: TempoColor) -> None:
 
 def test_historic_tempo_colour_needs_a_tempo_period() -> None:
     """A Tempo contract with an odd PTEC: today unknown; other contracts: no colour."""
-    odd = read_meter(make(TicMode.HISTORIC, OPTARIF="BBR(", PTEC="TH..", DEMAIN="----"))
+    odd = read_meter(
+        make(LineMode.HISTORIC, OPTARIF="BBR(", PTEC="TH..", DEMAIN="----")
+    )
     assert odd.today is TempoColor.UNKNOWN
     assert odd.tomorrow is TempoColor.UNKNOWN
-    base = read_meter(make(TicMode.HISTORIC, OPTARIF="BASE", PTEC="TH.."))
+    base = read_meter(make(LineMode.HISTORIC, OPTARIF="BASE", PTEC="TH.."))
     assert base.today is base.tomorrow is None
 
 
@@ -318,7 +331,7 @@ def test_historic_three_phase_short_frame() -> None:
     assert dict(state.energy) == {}
     assert state.energy_total is None
     long_frame = read_meter(
-        make(TicMode.HISTORIC, ADCO="1", OPTARIF="BASE", BASE="1", IINST1="1")
+        make(LineMode.HISTORIC, ADCO="1", OPTARIF="BASE", BASE="1", IINST1="1")
     )
     assert not long_frame.short_frame
 
@@ -327,7 +340,7 @@ def test_invalid_numbers_are_none() -> None:
     """Corrupted numeric text gives None for that field, never an exception."""
     state = read_meter(
         make(
-            TicMode.HISTORIC,
+            LineMode.HISTORIC,
             PAPP="0066 ",
             ISOUSC="x",
             IINST="-12",
@@ -509,18 +522,12 @@ def test_standard_ejp_and_overload() -> None:
 
 
 def test_tariff_period_properties() -> None:
-    """color only for Tempo periods; is_peak for HP, peak and EJP peak."""
+    """color only for Tempo periods."""
     assert [p.color for p in TEMPO_ORDER] == [TempoColor.BLUE] * 2 + [
         TempoColor.WHITE
     ] * 2 + [TempoColor.RED] * 2
+    assert {p for p in TariffPeriod if p.color is not None} == set(TEMPO_ORDER)
     assert TariffPeriod.PEAK.color is None
-    assert {p for p in TariffPeriod if p.is_peak} == {
-        TariffPeriod.PEAK,
-        TariffPeriod.EJP_PEAK,
-        TariffPeriod.HP_BLUE,
-        TariffPeriod.HP_WHITE,
-        TariffPeriod.HP_RED,
-    }
 
 
 # -- horodates -----------------------------------------------------------------

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     CplStatus,
     CutOffState,
     EuridisState,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.linky_tempo.tic import Group, TicDecoder, TicMode, checksum
-from tests.tic.support import CR, ETX, LF, STX, frame, historic, standard
+from custom_components.linky_tempo.meter import Group, LineMode, TicDecoder, checksum
+from tests.meter.support import CR, ETX, LF, STX, frame, historic, standard
 
 # Hand-computed vectors of the protocol notes §1.4: (zone, S1, checksum char).
 VECTORS = [
@@ -198,22 +198,22 @@ def test_legacy_historic_frames_with_tab_separators() -> None:
     assert checksum(bodies[0][:-1]) != ord(" ")
     decoder = TicDecoder()
     (decoded,) = decoder.feed(frame(*bodies))
-    assert decoded.mode is TicMode.HISTORIC
+    assert decoded.mode is LineMode.HISTORIC
     assert decoded.values == {
         "ADCO": "030522024356",
         "OPTARIF": "HC..",
         "TENSION": "233",
         "PTEC": "HP..",
     }
-    assert decoder.mode is TicMode.HISTORIC
+    assert decoder.mode is LineMode.HISTORIC
     # A standard-rule group inside that frame is a method-2 group: rejected.
     decoder.feed(frame(bodies[0], standard("TENSION", "233")))
     assert decoder.checksum_errors == 1
     # Outside a historic frame the same unknown HT group follows the standard rule.
-    seen: list[tuple[Group, TicMode]] = []
+    seen: list[tuple[Group, LineMode]] = []
     fresh = TicDecoder(on_group=lambda group, mode: seen.append((group, mode)))
     fresh.feed(LF + bodies[2] + CR + LF + standard("TENSION", "233") + CR)
-    assert seen == [(Group("TENSION", "233", None), TicMode.STANDARD)]
+    assert seen == [(Group("TENSION", "233", None), LineMode.STANDARD)]
     assert fresh.checksum_errors == 1
 
 
@@ -225,21 +225,21 @@ def test_forced_modes_apply_their_rules() -> None:
         standard("DATE", "", "E210414082625"),
         historic("TENSION", "233", sep="\t"),
     )
-    std = TicDecoder(TicMode.STANDARD)
+    std = TicDecoder(LineMode.STANDARD)
     (got,) = std.feed(mixed)
-    assert got.mode is TicMode.STANDARD
+    assert got.mode is LineMode.STANDARD
     assert list(got.values) == ["ADSC", "DATE"]
     assert std.malformed_groups == 1
     assert std.checksum_errors == 1  # TENSION with a historic checksum
-    his = TicDecoder(TicMode.HISTORIC)
+    his = TicDecoder(LineMode.HISTORIC)
     (got,) = his.feed(mixed)
-    assert got.mode is TicMode.HISTORIC
+    assert got.mode is LineMode.HISTORIC
     assert list(got.values) == ["ADCO", "TENSION"]
     assert his.malformed_groups == 1  # the timestamped DATE
     assert his.checksum_errors == 1  # ADSC with a standard checksum (method 2)
-    assert his.mode is TicMode.HISTORIC
+    assert his.mode is LineMode.HISTORIC
     his.feed(frame(standard("ADSC", "1"), standard("VTIC", "02")))
-    assert his.mode is TicMode.HISTORIC
+    assert his.mode is LineMode.HISTORIC
 
 
 def test_checksum_is_not_fooled_by_a_standard_mode_digit_shift() -> None:

@@ -6,13 +6,16 @@ from dataclasses import replace
 
 import pytest
 
-from custom_components.linky_tempo.confirmation import CARRY_FRAMES, ReadingConfirmer
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     MeterState,
     TariffPeriod,
     TempoColor,
     TicDecoder,
     read_meter,
+)
+from custom_components.linky_tempo.meter.confirmation import (
+    CARRY_FRAMES,
+    ReadingConfirmer,
 )
 from tests.conftest import HISTORIC_CAPTURE
 

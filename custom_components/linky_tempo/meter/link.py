@@ -13,6 +13,10 @@ soon as it is decoded, and any EOF, I/O error or silent line closes the port
 and reopens it after a jittered exponential back-off (1 s doubling to 60 s).
 Nothing here blocks the event loop and no thread is used.
 
+The port setting (:class:`PortMode`: automatic, historic or standard) is what
+the user picks; the line mode (:class:`.groups.LineMode`) is what the meter
+sends, forced by that setting or detected.
+
 `probe` is the one-shot version used by the config flow: open, listen for a
 valid frame, and say precisely what went wrong when there is none.
 """
@@ -32,11 +36,12 @@ from typing import Final
 
 import serialx
 
-from .tic import Frame, Group, TicDecoder, TicMode
+from .framing import Frame, TicDecoder
+from .groups import Group, LineMode
 
 _LOGGER = logging.getLogger(__name__)
 
-BAUD_RATES: Final = {TicMode.HISTORIC: 1200, TicMode.STANDARD: 9600}
+BAUD_RATES: Final = {LineMode.HISTORIC: 1200, LineMode.STANDARD: 9600}
 BACKOFF_INITIAL: Final = 1.0
 BACKOFF_MAX: Final = 60.0
 OPEN_TIMEOUT: Final = 10.0
@@ -52,6 +57,19 @@ WRONG_RATE_TIMEOUT: Final = 12.0
 READ_SIZE: Final = 4096
 
 
+class PortMode(StrEnum):
+    """The port setting: read one line mode, or detect it (``AUTO``)."""
+
+    AUTO = "auto"
+    HISTORIC = "historic"
+    STANDARD = "standard"
+
+    @property
+    def line_mode(self) -> LineMode | None:
+        """The line mode this setting forces; None in automatic mode."""
+        return None if self is PortMode.AUTO else LineMode(self.value)
+
+
 class ProbeError(StrEnum):
     """Why a probe found no meter (config flow error keys)."""
 
@@ -65,7 +83,7 @@ class ProbeResult:
     """The first valid frame found on a port, and how it was read."""
 
     frame: Frame
-    mode: TicMode
+    mode: LineMode
     baudrate: int
 
 
@@ -133,17 +151,20 @@ async def _close(writer: asyncio.StreamWriter) -> None:
             await writer.wait_closed()
 
 
-def _rates_to_try(mode: TicMode | None, url: str) -> list[tuple[TicMode | None, int]]:
+def _rates_to_try(mode: LineMode | None, url: str) -> list[tuple[LineMode | None, int]]:
     """Return (mode, baud rate) pairs to try, in order."""
     if mode is not None:
         return [(mode, BAUD_RATES[mode])]
     if is_network_url(url):
-        return [(None, BAUD_RATES[TicMode.HISTORIC])]
-    return [(None, BAUD_RATES[TicMode.HISTORIC]), (None, BAUD_RATES[TicMode.STANDARD])]
+        return [(None, BAUD_RATES[LineMode.HISTORIC])]
+    return [
+        (None, BAUD_RATES[LineMode.HISTORIC]),
+        (None, BAUD_RATES[LineMode.STANDARD]),
+    ]
 
 
 async def probe(
-    url: str, mode: TicMode | None, listen_for: float = 10.0
+    url: str, mode: LineMode | None, listen_for: float = 10.0
 ) -> ProbeResult:
     """Open the port and return its first valid frame, within ``listen_for`` s.
 
@@ -208,20 +229,21 @@ class TicLink:
     def __init__(
         self,
         url: str,
-        mode: TicMode | None,
+        mode: LineMode | None,
         *,
         on_frame: Callable[[Frame], None],
-        on_group: Callable[[Group, TicMode], None] | None = None,
-        on_connection_change: Callable[[bool], None] | None = None,
+        on_group: Callable[[Group, LineMode], None] | None = None,
     ) -> None:
-        """Prepare the link; nothing is opened before `async_connect`/`run`."""
+        """Prepare the link; nothing is opened before `async_connect`/`run`.
+
+        ``mode`` forces a line mode; None detects it (and, on a serial port,
+        its baud rate).
+        """
         self.url = url
-        self.forced_mode = mode
         self.decoder = TicDecoder(mode, on_group=on_group)
         self.stats = LinkStats()
         self.connected = False
         self._on_frame = on_frame
-        self._on_connection_change = on_connection_change
         self._attempts = _rates_to_try(mode, url)
         self._attempt = 0
         self._stream: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
@@ -232,7 +254,7 @@ class TicLink:
         """The baud rate the port is (or will be) opened at."""
         return self._attempts[self._attempt][1]
 
-    def prefer_mode(self, mode: TicMode) -> None:
+    def prefer_mode(self, mode: LineMode) -> None:
         """Start at the baud rate of a known mode (automatic mode only)."""
         for index, (_, baudrate) in enumerate(self._attempts):
             if baudrate == BAUD_RATES[mode]:
@@ -243,7 +265,7 @@ class TicLink:
         reader, writer = await _open(self.url, self.baudrate)
         self._stream = (reader, writer)
         self.stats.connections += 1
-        self._set_connected(True)
+        self.connected = True
 
     async def run(self) -> None:
         """Read, decode and reconnect until cancelled."""
@@ -271,14 +293,14 @@ class TicLink:
                     self._stream = None
                     self.decoder.reset()
                     self.stats.disconnections += 1
-                    self._set_connected(False)
+                    self.connected = False
                     await _close(writer)
                 await self._sleep_backoff()
         finally:
             if self._stream is not None:
                 await _close(self._stream[1])
                 self._stream = None
-                self._set_connected(False)
+                self.connected = False
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         """Feed the decoder until EOF, silence or a wrong baud rate."""
@@ -315,10 +337,3 @@ class TicLink:
         delay = self._backoff * random.uniform(0.8, 1.2)
         self._backoff = min(max(self._backoff * 2, BACKOFF_INITIAL), BACKOFF_MAX)
         await asyncio.sleep(delay)
-
-    def _set_connected(self, connected: bool) -> None:
-        if connected == self.connected:
-            return
-        self.connected = connected
-        if self._on_connection_change is not None:
-            self._on_connection_change(connected)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from custom_components.linky_tempo.identity import MeterIdentity, identify
+from custom_components.linky_tempo.meter.identity import MeterIdentity, identify
 
 
 @pytest.mark.parametrize(

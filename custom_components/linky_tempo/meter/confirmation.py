@@ -3,7 +3,7 @@
 The TIC checksum is 6 bits: two compensating changes in one group pass it
 (about one frame in 10⁵ at 1 % byte corruption, see docs/benchmarks.md). A
 value that really changed is sent again in the next frame; a corruption is not
-repeated. So, for each value of `tic.MeterState`:
+repeated. So, for each value of `reading.MeterState`:
 
 * states and settings (tariff period, colours, contract, subscribed power,
   status register, ...) change once two frames carry the new value: a real
@@ -18,17 +18,20 @@ repeated. So, for each value of `tic.MeterState`:
   "no tariff period" nor blinks to unknown; one the meter stopped sending
   then goes away. A new value seen before and after such gaps is confirmed.
 
-Energy indexes are confirmed by `glitch_filter.EnergyGlitchFilter`, which also
-bounds their growth. Pure module: no Home Assistant import.
+Which rule applies to a field is stated where the field is declared, in
+`reading.MeterState`'s field metadata (`reading.Confirm`); a field without it
+passes through as read. Energy indexes are confirmed by
+`glitch_filter.EnergyGlitchFilter`, which also bounds their growth. Standard
+library only; `reader.MeterReader` is what uses this.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Final
 
-from .tic import MeterState
+from .reading import Confirm, MeterState
 
 # About 10 s of frames, Enedis' own limit for a receiver without a correct
 # frame ([54E] §9.4.1): at 1 % byte corruption a group is lost to its
@@ -39,34 +42,24 @@ CARRY_FRAMES: Final = 6
 STEP_SHARE: Final = 0.05
 NOMINAL_VOLTAGE: Final = 230
 # The power scale while the subscribed power is not known yet.
-FALLBACK_POWER_VA: Final = 12_000
+POWER_SCALE_FALLBACK_VA: Final = 12_000
 
-# Compared for equality.
-_SETTINGS: Final = (
-    "meter_id",
-    "contract",
-    "period",
-    "today",
-    "tomorrow",
-    "subscribed_power",
-    "cut_off_power",
-    "status",
-    "tariff_label",
-    "peak_notice",
-    "max_power_today",
-    "max_power_yesterday",
-)
-# Compared within a step of their scale: in VA, in A, in V.
-_POWERS: Final = ("apparent_power", "apparent_power_phases", "injected_power")
-_CURRENTS: Final = ("current", "currents")
-_VOLTAGES: Final = ("voltage", "voltages")
+# The confirmed fields of MeterState, by rule.
+_CONFIRMED: Final = {
+    rule: tuple(
+        item.name for item in fields(MeterState) if item.metadata.get("confirm") is rule
+    )
+    for rule in Confirm
+}
 
 type _Value = object
 type _Agree = Callable[[_Value, _Value], bool]
 
 
 @dataclass(slots=True)
-class _Track:
+class _ValueTrack:
+    """The confirmed and the pending value of one field."""
+
     confirmed: _Value = None
     # The last value that differed from the confirmed one.
     pending: _Value = None
@@ -113,7 +106,7 @@ def _within(step: float) -> _Agree:
 class ReadingConfirmer:
     """Hold each value of the meter until a second frame confirms it."""
 
-    _tracks: dict[str, _Track] = field(default_factory=dict)
+    _tracks: dict[str, _ValueTrack] = field(default_factory=dict)
 
     def confirm(self, reading: MeterState) -> MeterState:
         """Return ``reading`` with every confirmed value, None where none is yet.
@@ -127,21 +120,18 @@ class ReadingConfirmer:
             if subscribed is not None
             and isinstance(subscribed.confirmed, int)
             and subscribed.confirmed > 0
-            else FALLBACK_POWER_VA
+            else POWER_SCALE_FALLBACK_VA
         )
-        power_step = _within(power_scale * STEP_SHARE)
-        current_step = _within(power_scale / NOMINAL_VOLTAGE * STEP_SHARE)
-        voltage_step = _within(NOMINAL_VOLTAGE * STEP_SHARE)
-        agreements: list[tuple[tuple[str, ...], _Agree]] = [
-            (_SETTINGS, _equal),
-            (_POWERS, power_step),
-            (_CURRENTS, current_step),
-            (_VOLTAGES, voltage_step),
-        ]
+        agreements: dict[Confirm, _Agree] = {
+            Confirm.SETTING: _equal,
+            Confirm.POWER: _within(power_scale * STEP_SHARE),
+            Confirm.CURRENT: _within(power_scale / NOMINAL_VOLTAGE * STEP_SHARE),
+            Confirm.VOLTAGE: _within(NOMINAL_VOLTAGE * STEP_SHARE),
+        }
         # Each value goes back to the field it was read from.
         published: dict[str, Any] = {}
-        for names, agree in agreements:
-            for name in names:
-                track = self._tracks.setdefault(name, _Track())
+        for rule, agree in agreements.items():
+            for name in _CONFIRMED[rule]:
+                track = self._tracks.setdefault(name, _ValueTrack())
                 published[name] = track.update(getattr(reading, name), agree)
         return replace(reading, **published)

@@ -7,15 +7,15 @@ import tracemalloc
 
 import pytest
 
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     MAX_FRAME_BYTES,
     MAX_GROUP_BYTES,
     Frame,
     Group,
+    LineMode,
     TicDecoder,
-    TicMode,
 )
-from tests.tic.support import (
+from tests.meter.support import (
     CR,
     EOT,
     ETX,
@@ -47,10 +47,10 @@ def test_a_clean_frame() -> None:
     """Values in reception order, timestamps apart, nothing rejected."""
     decoder = TicDecoder()
     (got,) = decoder.feed(HISTORIC_FRAME)
-    assert got == Frame(TicMode.HISTORIC, HISTORIC_VALUES, {}, 0)
+    assert got == Frame(LineMode.HISTORIC, HISTORIC_VALUES, {}, 0)
     assert list(got.values) == list(HISTORIC_VALUES)
     (std,) = decoder.feed(STANDARD_FRAME)
-    assert std.mode is TicMode.STANDARD
+    assert std.mode is LineMode.STANDARD
     assert std.values["DATE"] == ""
     assert dict(std.timestamps) == {"DATE": "H200214230808", "DPM1": " 200214060000"}
     assert decoder.frames == 2
@@ -161,7 +161,7 @@ def test_eight_bit_reads_of_a_7e1_line() -> None:
 
 def test_mode_switch_mid_stream() -> None:
     """Historic frames, then standard frames: both decoded, the mode follows."""
-    modes: list[TicMode | None] = []
+    modes: list[LineMode | None] = []
     decoder = TicDecoder()
     for chunk in (
         HISTORIC_FRAME,
@@ -174,14 +174,16 @@ def test_mode_switch_mid_stream() -> None:
         assert len(frames) == 1
         modes.append(frames[0].mode)
         assert decoder.mode is frames[0].mode
-    assert modes == [TicMode.HISTORIC] * 2 + [TicMode.STANDARD] * 2 + [TicMode.HISTORIC]
+    assert modes == [LineMode.HISTORIC] * 2 + [LineMode.STANDARD] * 2 + [
+        LineMode.HISTORIC
+    ]
     assert decoder.checksum_errors == decoder.malformed_groups == 0
     # Forced, the mode never follows: standard groups are judged by the
     # historic rules (timestamped ones are malformed).
-    forced = TicDecoder(TicMode.HISTORIC)
+    forced = TicDecoder(LineMode.HISTORIC)
     frames = forced.feed(STANDARD_FRAME * 2)
-    assert all(f.mode is TicMode.HISTORIC and "DATE" not in f.values for f in frames)
-    assert forced.mode is TicMode.HISTORIC
+    assert all(f.mode is LineMode.HISTORIC and "DATE" not in f.values for f in frames)
+    assert forced.mode is LineMode.HISTORIC
 
 
 def test_mode_is_detected_from_the_first_group() -> None:
@@ -189,7 +191,7 @@ def test_mode_is_detected_from_the_first_group() -> None:
     decoder = TicDecoder()
     assert decoder.mode is None
     decoder.feed(STANDARD_FRAME[:40])
-    assert decoder.mode is TicMode.STANDARD
+    assert decoder.mode is LineMode.STANDARD
 
 
 def test_mangled_stx_and_lf_are_recovered() -> None:
@@ -236,7 +238,7 @@ def test_callback_errors_do_not_break_decoding(
 ) -> None:
     """The callback must not raise; if it does, it is logged and decoding goes on."""
 
-    def explode(group: Group, mode: TicMode) -> None:
+    def explode(group: Group, mode: LineMode) -> None:
         raise RuntimeError(f"{group.label} {mode}")
 
     decoder = TicDecoder(on_group=explode)

@@ -15,18 +15,18 @@ from datetime import datetime
 
 import pytest
 
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     Contract,
     Frame,
     Group,
+    LineMode,
     TariffPeriod,
     TempoColor,
     TicDecoder,
-    TicMode,
     parse_horodate,
     read_meter,
 )
-from tests.tic.support import (
+from tests.meter.support import (
     CAPTURES,
     CR,
     ETX,
@@ -127,7 +127,7 @@ ALL_CAPTURES = {
 
 
 def decode(
-    data: bytes, mode: TicMode | None = None
+    data: bytes, mode: LineMode | None = None
 ) -> tuple[TicDecoder, list[Frame], list[Group]]:
     """Feed a whole stream; return the decoder, its frames and every valid group."""
     seen: list[Group] = []
@@ -233,7 +233,7 @@ def test_pyteleinfo_recorded_frames_match_the_expected_decode() -> None:
     assert list(frames[0].values) == list(expected)  # reception order
     _, captured, _ = decode(capture(PYTELEINFO_BIN))
     for f in captured:
-        assert f.mode is TicMode.HISTORIC
+        assert f.mode is LineMode.HISTORIC
         assert f.rejected_groups == 0
         assert {k: v for k, v in f.values.items() if k not in {"BBRHCJB", "PAPP"}} == {
             k: v for k, v in expected.items() if k not in {"BBRHCJB", "PAPP"}
@@ -270,7 +270,7 @@ def test_lains_standard_stream_values() -> None:
     """Real tri Tempo standard stream: corrupted groups never leak into frames."""
     decoder, frames, _ = decode(capture(LAINS_STD_RAW))
     for f in frames:
-        assert f.mode is TicMode.STANDARD
+        assert f.mode is LineMode.STANDARD
         assert "CC@SN" not in f.values
         assert "CC@SN-1" not in f.values
         assert "@COUP" not in f.values
@@ -293,7 +293,7 @@ def test_lains_standard_stream_values() -> None:
     # whose CR became FF. The others lie in the partial head (EAST) and tail
     # (SMAXSN1, NTARF and the cut "P").
     assert sum(f.rejected_groups for f in frames) == 12
-    assert decoder.mode is TicMode.STANDARD
+    assert decoder.mode is LineMode.STANDARD
     state = read_meter(frames[0])
     assert state.contract is Contract.TEMPO
     assert state.period is TariffPeriod.HC_WHITE
@@ -486,7 +486,7 @@ def test_0x0f_separator_trace_is_recovered() -> None:
     for size in (1, 5, len(data)):
         chunked = TicDecoder()
         (whole,) = feed_in_chunks(chunked, data[:end] + ETX, [size])
-        assert whole.mode is TicMode.STANDARD
+        assert whole.mode is LineMode.STANDARD
         assert len(whole.values) == 17
         assert whole.rejected_groups == 0
         state = read_meter(whole)

@@ -7,15 +7,15 @@ from types import MappingProxyType
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     Frame,
     Group,
+    LineMode,
     MeterState,
     TicDecoder,
-    TicMode,
     read_meter,
 )
-from tests.tic.support import (
+from tests.meter.support import (
     CR,
     ETX,
     LF,
@@ -100,7 +100,7 @@ tokens = st.one_of(
 )
 streams = st.lists(tokens, max_size=60).map(b"".join)
 chunkings = st.lists(st.integers(1, 97), min_size=1, max_size=12)
-modes = st.sampled_from([None, None, TicMode.HISTORIC, TicMode.STANDARD])
+modes = st.sampled_from([None, None, LineMode.HISTORIC, LineMode.STANDARD])
 
 
 def _frames_view(frames: list[Frame]) -> list[tuple[object, ...]]:
@@ -115,10 +115,10 @@ def _frames_view(frames: list[Frame]) -> list[tuple[object, ...]]:
 )
 @given(streams, chunkings, modes)
 def test_decoder_matches_the_byte_by_byte_reference(
-    stream: bytes, chunks: list[int], mode: TicMode | None
+    stream: bytes, chunks: list[int], mode: LineMode | None
 ) -> None:
     """Frames, counters, reported groups and mode equal the naive reference."""
-    reported: list[tuple[Group, TicMode]] = []
+    reported: list[tuple[Group, LineMode]] = []
     decoder = TicDecoder(mode, on_group=lambda group, m: reported.append((group, m)))
     frames = feed_in_chunks(decoder, stream, chunks)
     reference = ReferenceDecoder(mode)
@@ -132,7 +132,7 @@ def test_decoder_matches_the_byte_by_byte_reference(
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=4000), chunkings, modes)
 def test_random_bytes_never_raise(
-    data: bytes, chunks: list[int], mode: TicMode | None
+    data: bytes, chunks: list[int], mode: LineMode | None
 ) -> None:
     """Any input is accepted; every returned frame is complete and non-empty."""
     decoder = TicDecoder(mode)
@@ -168,7 +168,7 @@ def test_valid_frame_survives_any_garbage_prefix_and_chunking(
     assert frames, "the clean frame was lost"
     assert dict(frames[-1].values) == expected
     assert frames[-1].rejected_groups == 0
-    assert frames[-1].mode == TicMode(kind)
+    assert frames[-1].mode == LineMode(kind)
 
 
 def _replacements(original: int) -> st.SearchStrategy[int]:
@@ -240,7 +240,7 @@ def test_a_changed_byte_always_rejects_its_group(
 
 frames_st = st.builds(
     lambda mode, values: Frame(mode, MappingProxyType(values), MappingProxyType({}), 0),
-    st.sampled_from(TicMode),
+    st.sampled_from(LineMode),
     st.dictionaries(
         st.sampled_from(
             [

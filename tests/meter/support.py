@@ -14,13 +14,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from custom_components.linky_tempo.tic import (
+from custom_components.linky_tempo.meter import (
     MAX_FRAME_BYTES,
     MAX_GROUP_BYTES,
     Frame,
     Group,
+    LineMode,
     TicDecoder,
-    TicMode,
 )
 
 if TYPE_CHECKING:
@@ -218,10 +218,10 @@ _STAMPED_RE = re.compile(rb"([!-~]+)\t([ HEhe][0-9]{12})\t([ -~]*)")
 class ReferenceDecoder:
     """Byte-at-a-time statement of the decoder's documented rules."""
 
-    def __init__(self, mode: TicMode | None = None) -> None:
+    def __init__(self, mode: LineMode | None = None) -> None:
         """Start with nothing seen."""
         self.forced = mode
-        self.detected: TicMode | None = None
+        self.detected: LineMode | None = None
         self.method = 1
         self.streak = 0
         self.pos = 0
@@ -229,17 +229,17 @@ class ReferenceDecoder:
         self.group: bytearray | None = None
         self.in_frame = False
         self.start = 0
-        self.frame_mode: TicMode | None = None
+        self.frame_mode: LineMode | None = None
         self.values: dict[str, str] = {}
         self.stamps: dict[str, str] = {}
         self.rejected = 0
-        self.reported: list[tuple[Group, TicMode]] = []
+        self.reported: list[tuple[Group, LineMode]] = []
         self.frames = self.valid_groups = self.checksum_errors = 0
         self.malformed_groups = self.truncated_groups = self.aborted_frames = 0
         self.dropped_frames = self.discarded_bytes = self.high_bit_bytes = 0
 
     @property
-    def mode(self) -> TicMode | None:
+    def mode(self) -> LineMode | None:
         """Forced or detected mode."""
         return self.forced or self.detected
 
@@ -353,7 +353,7 @@ class ReferenceDecoder:
                 return True
         return False
 
-    def _validate(self, body: bytes) -> tuple[str, str, str | None, TicMode] | str:
+    def _validate(self, body: bytes) -> tuple[str, str, str | None, LineMode] | str:
         context = self.forced or (self.frame_mode if self.in_frame else None)
         if not 4 <= len(body) <= MAX_GROUP_BYTES or any(
             not (0x20 <= c <= 0x7E or c == 0x09) for c in body
@@ -362,35 +362,35 @@ class ReferenceDecoder:
         zone, sep = body[:-2], body[-2]
         if body[-1] < 0x20:
             return "malformed_groups"
-        if sep == 0x20 and context is not TicMode.STANDARD:
+        if sep == 0x20 and context is not LineMode.STANDARD:
             match = _HISTORIC_RE.fullmatch(zone)
             if match is None:
                 return "malformed_groups"
             if not self._historic_checksum(body):
                 return "checksum_errors"
-            return match[1].decode(), match[2].decode(), None, TicMode.HISTORIC
+            return match[1].decode(), match[2].decode(), None, LineMode.HISTORIC
         if sep == 0x09:
             plain = _PLAIN_RE.fullmatch(zone)
             if plain is not None:
                 label = plain[1].decode()
-                if context is TicMode.HISTORIC or (
+                if context is LineMode.HISTORIC or (
                     context is None and label in HISTORIC_LABELS
                 ):
                     if not self._historic_checksum(body):
                         return "checksum_errors"
-                    return label, plain[2].decode(), None, TicMode.HISTORIC
+                    return label, plain[2].decode(), None, LineMode.HISTORIC
                 if checksum_char(body[:-1]) != body[-1:]:
                     return "checksum_errors"
-                return label, plain[2].decode(), None, TicMode.STANDARD
+                return label, plain[2].decode(), None, LineMode.STANDARD
             stamped = _STAMPED_RE.fullmatch(zone)
-            if stamped is not None and context is not TicMode.HISTORIC:
+            if stamped is not None and context is not LineMode.HISTORIC:
                 if checksum_char(body[:-1]) != body[-1:]:
                     return "checksum_errors"
                 return (
                     stamped[1].decode(),
                     stamped[3].decode(),
                     stamped[2].decode(),
-                    TicMode.STANDARD,
+                    LineMode.STANDARD,
                 )
         return "malformed_groups"
 

@@ -15,7 +15,7 @@ Energy dashboard never shows a spike. A meter that is replaced or reset does
 go backwards for good: a new baseline that the meter keeps reporting
 consistently for `REBASE_AFTER` seconds is accepted.
 
-Pure module: no Home Assistant import.
+Standard library only; `reader.MeterReader` is what uses this.
 """
 
 from __future__ import annotations
@@ -34,13 +34,16 @@ SLACK_WH: Final = 10
 # count as this far apart: no frame carrying indexes is shorter on the line.
 MIN_FRAME_SECONDS: Final = 1.0
 ROUNDING_WH: Final = 1
-# When the subscribed power is unknown: the largest single-phase contract.
-FALLBACK_POWER_VA: Final = 36_000
+# The growth bound when the subscribed power is unknown: the largest
+# single-phase contract.
+GROWTH_POWER_FALLBACK_VA: Final = 36_000
 REBASE_AFTER: Final = 300.0
 
 
 @dataclass(slots=True)
-class _Track:
+class _IndexTrack:
+    """What the filter knows of one energy index."""
+
     # The last published value and when the meter sent it.
     value: int | None = None
     at: float = 0.0
@@ -61,7 +64,7 @@ class EnergyGlitchFilter:
 
     # Readings that were never published: corrupted or implausible.
     rejected: int = 0
-    _tracks: dict[str, _Track] = field(default_factory=dict)
+    _tracks: dict[str, _IndexTrack] = field(default_factory=dict)
 
     def accept(
         self, key: str, value: int, now: float, power_va: int | None
@@ -73,7 +76,7 @@ class EnergyGlitchFilter:
         monotonic time in seconds; ``power_va`` the subscribed power (None
         when unknown).
         """
-        track = self._tracks.setdefault(key, _Track())
+        track = self._tracks.setdefault(key, _IndexTrack())
         previous, previous_at = track.reading, track.reading_at
         follows = previous is not None and _grows_within(
             previous, previous_at, value, now, power_va, MIN_FRAME_SECONDS, ROUNDING_WH
@@ -86,13 +89,8 @@ class EnergyGlitchFilter:
             return track.value
         return self._publish(track, previous, previous_at, power_va)
 
-    def last(self, key: str) -> int | None:
-        """Return the last published value of an index."""
-        track = self._tracks.get(key)
-        return None if track is None else track.value
-
     def _publish(
-        self, track: _Track, value: int, at: float, power_va: int | None
+        self, track: _IndexTrack, value: int, at: float, power_va: int | None
     ) -> int | None:
         """Publish a confirmed reading if it is plausible from the last one."""
         if track.value is None or _grows_within(
@@ -127,5 +125,5 @@ def _grows_within(
     if value < previous:
         return False
     hours = max(now - previous_at, min_seconds) / 3600
-    power = power_va or FALLBACK_POWER_VA
+    power = power_va or GROWTH_POWER_FALLBACK_VA
     return value - previous <= power * POWER_MARGIN * hours + slack_wh

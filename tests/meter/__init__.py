@@ -1,0 +1,1 @@
+"""Pure tests of the meter pipeline library (meter/): no Home Assistant."""

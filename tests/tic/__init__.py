@@ -1,1 +1,0 @@
-"""Pure tests of the TIC protocol module (no Home Assistant)."""
