@@ -6,12 +6,14 @@ turns them into the data worth publishing (read, confirmed by a second frame,
 energy indexes vetted, missing values carried, an overload at once), and this
 coordinator pushes that data to the entities and the shedding coordinator.
 
-What is left here is about Home Assistant: opening the port at setup
-(ConfigEntryNotReady), the timer of the reader's staleness rule (no valid
-frame for `STALE_AFTER`: the meter is lost and entities become unavailable),
-logging that once at info level when it happens and once when it comes back,
-and a repair issue raised after an hour without data, which clears itself
-when frames return.
+What is left here is about Home Assistant: starting the link (an entry
+whose port cannot be opened yet still sets up, so that shedding goes on from
+the clock from the first second; the link keeps retrying, and a repair issue
+appears if the port is still missing after `PORT_MISSING_AFTER`), the timer
+of the reader's staleness rule (no valid frame for `STALE_AFTER`: the meter
+is lost and entities become unavailable), logging that once at info level
+when it happens and once when it comes back, and a repair issue raised after
+an hour without data. Both repair issues clear themselves when frames come.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from typing import Final, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
@@ -49,6 +50,7 @@ from .meter.link import TicLink, redact_url
 from .settings import line_mode
 
 REPAIR_AFTER: Final = timedelta(hours=1)
+PORT_MISSING_AFTER: Final = timedelta(minutes=5)
 
 
 class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
@@ -76,23 +78,30 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         self.reader = MeterReader()
         self._unsub_stale: CALLBACK_TYPE | None = None
         self._unsub_repair: CALLBACK_TYPE | None = None
+        self._unsub_port: CALLBACK_TYPE | None = None
+        # True from a failed first opening until the first frame.
+        self._port_pending = False
 
     async def async_start(self) -> None:
-        """Open the port (raising ConfigEntryNotReady) and start reading."""
+        """Open the port, or keep trying in the background, and start reading."""
         entry = self.config_entry
         if (mode := entry.data.get(CONF_DETECTED_MODE)) is not None:
             self.link.prefer_mode(LineMode(mode))
         try:
             await self.link.async_connect()
-        except Exception as err:
-            raise ConfigEntryNotReady(
-                translation_domain=DOMAIN,
-                translation_key="cannot_connect",
-                translation_placeholders={
-                    "port": redact_url(self.url),
-                    "error": str(err) or type(err).__name__,
-                },
-            ) from err
+        except Exception as err:  # any failure to open is retried by run()
+            # An ESP32 that boots after Home Assistant, a dongle not there yet:
+            # the entry sets up all the same and shedding goes on from the clock.
+            LOGGER.info(
+                "Cannot open the Linky meter's port %s yet (%s): retrying in the "
+                "background",
+                redact_url(self.url),
+                str(err) or type(err).__name__,
+            )
+            self._port_pending = True
+            self._unsub_port = async_call_later(
+                self.hass, PORT_MISSING_AFTER, self._async_port_missing
+            )
         entry.async_create_background_task(
             self.hass, self.link.run(), f"{DOMAIN} link {redact_url(self.url)}"
         )
@@ -133,6 +142,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
             LinkCounts(decoder.frames, decoder.checksum_errors),
         )
         self._arm_stale_timer()
+        self._port_found()
         if data is None:
             return
         self.async_set_updated_data(data)
@@ -146,6 +156,38 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     @property
     def _repair_issue_id(self) -> str:
         return f"meter_lost_{self.config_entry.entry_id}"
+
+    @property
+    def _port_issue_id(self) -> str:
+        return f"port_missing_{self.config_entry.entry_id}"
+
+    @callback
+    def _async_port_missing(self, _now: datetime) -> None:
+        """The port could not be opened since the start: tell the user."""
+        self._unsub_port = None
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._port_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="port_missing",
+            translation_placeholders={
+                "title": self.config_entry.title,
+                "port": redact_url(self.url),
+            },
+        )
+
+    @callback
+    def _port_found(self) -> None:
+        """A frame came: the port is there (once it was missing at the start)."""
+        if not self._port_pending:
+            return
+        self._port_pending = False
+        if self._unsub_port is not None:
+            self._unsub_port()
+            self._unsub_port = None
+        ir.async_delete_issue(self.hass, DOMAIN, self._port_issue_id)
 
     @callback
     def _arm_stale_timer(self) -> None:
@@ -196,7 +238,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
 
     @callback
     def _cancel_timers(self) -> None:
-        for unsub in (self._unsub_stale, self._unsub_repair):
+        for unsub in (self._unsub_stale, self._unsub_repair, self._unsub_port):
             if unsub is not None:
                 unsub()
-        self._unsub_stale = self._unsub_repair = None
+        self._unsub_stale = self._unsub_repair = self._unsub_port = None

@@ -187,15 +187,39 @@ async def test_meter_lost_raises_a_repair_issue_that_clears_itself(
     assert {r.levelno for r in lost + back} == {logging.INFO}
 
 
-async def test_port_that_cannot_open_retries_setup(
-    hass: HomeAssistant, tmp_path
+async def test_a_missing_port_still_sets_up_and_the_meter_comes_in_later(
+    hass: HomeAssistant, pty_meter: PtyMeter, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entry = _entry(str(tmp_path / "missing"))
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
+    """Control from the first second: the ESP32 boots after Home Assistant.
+
+    The entry loads without its port: the shedding entities are there, the
+    link keeps trying, a repair issue appears after 5 minutes; the meter's
+    entities come once frames do, and the issue goes.
+    """
+    caplog.set_level(logging.INFO, logger="custom_components.linky_tempo")
+    pty_meter.unplug()
+    entry = await _setup(hass, str(pty_meter.path))
+    assert entry.state is ConfigEntryState.LOADED
+    assert "Cannot open the Linky meter's port" in caplog.text
+    assert hass.states.get("climate.linky_tempo_heating") is not None
+    assert hass.states.get("sensor.linky_tempo_apparent_power") is None
+    issue_id = f"port_missing_{entry.entry_id}"
+    registry = ir.async_get(hass)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=4))
     await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-    assert "Cannot open the meter's port" in entry.reason
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(minutes=5, seconds=1))
+    await hass.async_block_till_done()
+    issue = registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_key == "port_missing"
+    # The adapter appears: a fresh pty behind the path. The link's next try
+    # is at most 72 s away (back-off 60 s, jitter 20 %).
+    pty_meter.plug()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=73))
+    async with Streamer(pty_meter, tempo_historic()):
+        await wait_state(hass, "sensor.linky_tempo_apparent_power", "2840", within=30)
+    assert registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 @pytest.mark.parametrize("interval", [5])

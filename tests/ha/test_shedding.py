@@ -554,3 +554,41 @@ async def test_silent_meter_for_too_long_stops_tempo_shedding_with_a_repair(
         )
         is None
     )
+
+
+async def test_with_its_port_missing_at_start_the_red_peak_is_shed_from_the_clock(
+    hass: HomeAssistant, pty_meter: PtyMeter, hass_storage: dict[str, Any]
+) -> None:
+    """Control from the first second: a restart on a red day, the ESP32 down.
+
+    The colours the meter announced before the restart are in the store; the
+    entry sets up without its port and the clock says red-day peak hours.
+    """
+    with virtual_time(
+        hass.loop, datetime(2026, 1, 15, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    ):
+        await setup_loads(hass)
+        entry = meter_entry(str(pty_meter.path))
+        key = f"{DOMAIN}.{entry.entry_id}.shed_loads"
+        hass_storage[key] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": key,
+            "data": {
+                "captures": {},
+                "overload_shed": [],
+                "meter": {
+                    "period": "hp_red",
+                    "today": "red",
+                    "tomorrow": "unknown",
+                    "subscribed": 6000,
+                    "at": "2026-01-15T09:58:00+01:00",
+                },
+            },
+        }
+        pty_meter.unplug()
+        await add_entry(hass, entry)
+        await wait_state(hass, RADIATOR, "off", within=60)
+        await wait_state(hass, ZONE, "frost_protection", within=60)
+        assert hass.states.get(CLIMATE).state == "auto"
+        assert hass.states.get("sensor.linky_tempo_shedding_reason").state == "red_peak"
