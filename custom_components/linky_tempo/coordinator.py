@@ -165,18 +165,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     def _async_port_missing(self, _now: datetime) -> None:
         """The port could not be opened since the start: tell the user."""
         self._unsub_port = None
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._port_issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="port_missing",
-            translation_placeholders={
-                "title": self.config_entry.title,
-                "port": redact_url(self.url),
-            },
-        )
+        self._raise_issue("port_missing", ir.IssueSeverity.ERROR)
 
     @callback
     def _port_found(self) -> None:
@@ -223,13 +212,17 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._unsub_repair = None
         if not self.meter_lost:
             return
+        self._raise_issue("meter_lost", ir.IssueSeverity.WARNING)
+
+    def _raise_issue(self, key: str, severity: ir.IssueSeverity) -> None:
+        """A repair issue about this meter's port (id: the key and the entry)."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            self._repair_issue_id,
+            f"{key}_{self.config_entry.entry_id}",
             is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="meter_lost",
+            severity=severity,
+            translation_key=key,
             translation_placeholders={
                 "title": self.config_entry.title,
                 "port": redact_url(self.url),
