@@ -30,6 +30,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .confirmation import ReadingConfirmer
+from .firmware_mode import async_watch_firmware_mode
 from .const import (
     CONF_DETECTED_MODE,
     CONF_MODE,
@@ -150,6 +151,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         # Counted from the start: a meter that never speaks is lost too.
         self._arm_stale_timer()
         entry.async_on_unload(self._cancel_timers)
+        entry.async_on_unload(async_watch_firmware_mode(self.hass, self))
 
     @override
     async def _async_update_data(self) -> MeterData | None:
