@@ -22,12 +22,20 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(scope="session")
-def host_program() -> Path:
-    """firmware/esphome/host/linky-tempo.yaml compiled (incremental after once)."""
+def host_programs() -> dict[str, Path]:
+    """The host variants the tests run, compiled in one check-firmware pass."""
     if firmware_skipped():
         pytest.skip(SKIP_REASON)
-    programs = build_host_program(FIRMWARE / "host" / "linky-tempo.yaml")
-    return programs["linky-tempo"]
+    return build_host_program(
+        FIRMWARE / "host" / "linky-tempo.yaml",
+        FIRMWARE / "host" / "standard-mode-two-zones.yaml",
+    )
+
+
+@pytest.fixture(scope="session")
+def host_program(host_programs: dict[str, Path]) -> Path:
+    """firmware/esphome/host/linky-tempo.yaml compiled (incremental after once)."""
+    return host_programs["linky-tempo"]
 
 
 @pytest.fixture

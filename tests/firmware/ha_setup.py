@@ -51,32 +51,41 @@ async def wait_state(
         ) from None
 
 
-async def add_esphome_entry(hass: HomeAssistant, device: HostDevice) -> MockConfigEntry:
+async def add_esphome_entry(
+    hass: HomeAssistant,
+    device: HostDevice,
+    device_name: str = DEVICE_NAME,
+    ready_entity: str | None = None,
+) -> MockConfigEntry:
     """Home Assistant's esphome integration connected to the running firmware."""
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "usb", {})
     entry = MockConfigEntry(
         domain="esphome",
-        title=DEVICE_NAME,
+        title=device_name,
         unique_id=format_mac(HOST_MAC),
         data={
             CONF_HOST: "127.0.0.1",
             CONF_PORT: device.api_port,
             CONF_PASSWORD: "",
-            "device_name": DEVICE_NAME,
+            "device_name": device_name,
         },
         options={"allow_service_calls": True},
     )
     entry.add_to_hass(hass)
-    await connect_esphome(hass, entry)
+    await connect_esphome(hass, entry, ready_entity)
     return entry
 
 
-async def connect_esphome(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+async def connect_esphome(
+    hass: HomeAssistant, entry: MockConfigEntry, ready_entity: str | None = None
+) -> None:
+    """Load the entry; wait for the device's entities (zone 1's select)."""
+    ready = ready_entity or zone_entity(1)
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.LOADED
     async with asyncio.timeout(30):
-        while not entry.runtime_data.available or not hass.states.get(zone_entity(1)):
+        while not entry.runtime_data.available or not hass.states.get(ready):
             await asyncio.sleep(0.05)
     await hass.async_block_till_done()
 

@@ -248,6 +248,23 @@ class HostDevice:
         await self._wait(seen, within, repr(text))
         return found[0]
 
+    async def wait_write(
+        self, pin: int, *, high: bool, after: float, within: float = 10
+    ) -> PinWrite:
+        """The first write of `pin` to `high` read at or after `after`."""
+        found: list[PinWrite] = []
+
+        def seen() -> bool:
+            for write in reversed(self.writes):
+                if write.at < after:
+                    break
+                if write.pin == pin and write.high == high:
+                    found.append(write)
+            return bool(found)
+
+        await self._wait(seen, within, f"pin {pin} {'HIGH' if high else 'LOW'}")
+        return found[-1]
+
     def zone_option(self, zone: int) -> str | None:
         """The option a zone's two outputs show, or None when not both known."""
         positive, negative = ZONE_PINS[zone]
