@@ -30,7 +30,6 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .confirmation import ReadingConfirmer
-from .firmware_mode import async_watch_firmware_mode
 from .const import (
     CONF_DETECTED_MODE,
     CONF_MODE,
@@ -39,6 +38,7 @@ from .const import (
     LOGGER,
     MODE_AUTO,
 )
+from .firmware_mode import async_watch_firmware_mode
 from .glitch_filter import EnergyGlitchFilter
 from .link import TicLink, redact_url
 from .tic import (
