@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -45,3 +46,22 @@ def test_a_broken_lambda_fails_the_firmware_check(tmp_path: Path) -> None:
     assert result.returncode != 0, result.stdout
     assert "FAIL  extern/0/broken-lambda.yaml (compilation)" in result.stdout
     assert "id_that_does_not_exist" in result.stdout
+
+
+def test_the_example_secrets_refuse_to_build() -> None:
+    """core.yaml's static_assert, compiled in the smallest host variant."""
+    if firmware_skipped():
+        pytest.skip(SKIP_REASON)
+    config = REPO_ROOT / "firmware" / "esphome" / "host" / "tic-bridge-only.yaml"
+    result = subprocess.run(
+        [str(CHECK_FIRMWARE), str(config)],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+        cwd=REPO_ROOT,
+        env={**os.environ, "LINKY_TEMPO_FIRMWARE_SECRETS": "example"},
+    )
+    assert result.returncode != 0, result.stdout
+    assert "FAIL  host/tic-bridge-only.yaml (compilation)" in result.stdout
+    assert "secrets.example.yaml's REPLACE-ME values" in result.stdout
