@@ -89,7 +89,7 @@ def async_watch_firmware_mode(
             issue_id(entry_id),
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_KEY,
+            translation_key="firmware_tic_mode",
             translation_placeholders={
                 "title": coordinator.config_entry.title,
                 "device": state.attributes.get("friendly_name", entity_id or ""),
