@@ -52,6 +52,26 @@ ensure_chroot() {
   touch "$CHROOT_DIR/.linky-tempo-ready"
 }
 
+# g++ in the chroot: ESPHome's host platform compiles the firmware with the
+# system's C++ compiler (scripts/check-firmware). Installed once; sid's Release
+# file is often past its Valid-Until date, hence the option. On a machine with
+# a native Python >= 3.14.2 the system's g++ is used instead.
+ensure_chroot_gxx() {
+  [ -f "$CHROOT_DIR/.linky-tempo-gxx" ] && return 0
+  log "Installing g++ in the Debian sid root (ESPHome host builds)"
+  unshare --mount --propagation private -- bash -euc '
+    root=$1
+    mount --bind /dev "$root/dev"
+    mount -t proc proc "$root/proc"
+    chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+      bash -c "apt-get -qq -o Acquire::Check-Valid-Until=false update && apt-get install -y -qq --no-install-recommends g++ >/dev/null"
+  ' _ "$CHROOT_DIR" >"$CACHE_DIR/apt-gxx.log" 2>&1 || {
+    tail -n 30 "$CACHE_DIR/apt-gxx.log" >&2
+    return 1
+  }
+  touch "$CHROOT_DIR/.linky-tempo-gxx"
+}
+
 # Copy the host's resolver and CA bundle into the chroot (pip needs both).
 refresh_chroot_config() {
   cp /etc/resolv.conf "$CHROOT_DIR/etc/resolv.conf" 2>/dev/null || true
@@ -73,6 +93,7 @@ run_in_env() {
   fi
   ensure_chroot
   refresh_chroot_config
+  ensure_chroot_gxx
   log "Running inside the Debian sid chroot (python3.14)"
   local quoted
   quoted=$(printf '%q ' "$@")

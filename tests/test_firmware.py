@@ -175,11 +175,31 @@ class Config:
         return [file.name for file, _ in self.packages.values()]
 
 
+REMOTE_REPOSITORY = "linky-tempo/linky-tempo"
+REMOTE_DIR = "firmware/esphome/packages/"
+
+
+def _local_include(value: Any) -> Any:
+    """A package from this GitHub repository (examples/) as the local file."""
+    prefix = f"github://{REMOTE_REPOSITORY}/{REMOTE_DIR}"
+    if isinstance(value, str) and value.startswith(prefix) and value.endswith("@main"):
+        return Include(str(FIRMWARE / "packages" / value[len(prefix) : -len("@main")]))
+    if isinstance(value, dict) and "url" in value:
+        assert value["url"] == f"https://github.com/{REMOTE_REPOSITORY}"
+        assert value["ref"] == "main"
+        (only,) = value["files"]
+        assert only["path"].startswith(REMOTE_DIR)
+        file = FIRMWARE / "packages" / only["path"][len(REMOTE_DIR) :]
+        return Include(str(file), dict(only.get("vars") or {}))
+    return value
+
+
 def _resolve(path: Path) -> Config:
     main = _load(path)
     packages: dict[str, tuple[Path, dict[str, Any], dict[str, Any]]] = {}
     defaults: dict[str, Any] = {}
-    for name, include in (main.get("packages") or {}).items():
+    for name, value in (main.get("packages") or {}).items():
+        include = _local_include(value)
         assert isinstance(include, Include), f"{path.name}: package {name}"
         file = (path.parent / include.file).resolve()
         content = _load(file)
@@ -374,3 +394,15 @@ def test_local_fallback_waits_for_home_assistant() -> None:
         b for b in main.items("binary_sensor") if b.get("id") == "local_mode"
     )
     assert {"delayed_on": "60s"} in local_mode["filters"]
+
+
+@pytest.mark.parametrize(
+    "path", sorted((FIRMWARE / "examples").glob("*.yaml")), ids=lambda p: p.name
+)
+def test_examples_take_their_packages_from_github(path: Path) -> None:
+    """Usable as they are from the ESPHome Device Builder (no ../packages/)."""
+    packages = _load(path)["packages"]
+    assert packages
+    for value in packages.values():
+        assert not isinstance(value, Include)
+        assert isinstance(_local_include(value), Include)

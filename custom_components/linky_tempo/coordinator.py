@@ -37,6 +37,7 @@ from .const import (
     LOGGER,
     MODE_AUTO,
 )
+from .firmware_mode import async_watch_firmware_mode
 from .meter import (
     STALE_AFTER,
     Frame,
@@ -108,6 +109,7 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         # Counted from the start: a meter that never speaks is lost too.
         self._arm_stale_timer()
         entry.async_on_unload(self._cancel_timers)
+        entry.async_on_unload(async_watch_firmware_mode(self.hass, self))
 
     @override
     async def _async_update_data(self) -> MeterData | None:
@@ -165,7 +167,15 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
     def _async_port_missing(self, _now: datetime) -> None:
         """The port could not be opened since the start: tell the user."""
         self._unsub_port = None
-        self._raise_issue("port_missing", ir.IssueSeverity.ERROR)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._port_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="port_missing",
+            translation_placeholders=self._issue_placeholders(),
+        )
 
     @callback
     def _port_found(self) -> None:
@@ -212,22 +222,19 @@ class MeterCoordinator(DataUpdateCoordinator[MeterData | None]):
         self._unsub_repair = None
         if not self.meter_lost:
             return
-        self._raise_issue("meter_lost", ir.IssueSeverity.WARNING)
-
-    def _raise_issue(self, key: str, severity: ir.IssueSeverity) -> None:
-        """A repair issue about this meter's port (id: the key and the entry)."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            f"{key}_{self.config_entry.entry_id}",
+            self._repair_issue_id,
             is_fixable=False,
-            severity=severity,
-            translation_key=key,
-            translation_placeholders={
-                "title": self.config_entry.title,
-                "port": redact_url(self.url),
-            },
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="meter_lost",
+            translation_placeholders=self._issue_placeholders(),
         )
+
+    def _issue_placeholders(self) -> dict[str, str]:
+        """What the repair issues about this meter say: its entry and port."""
+        return {"title": self.config_entry.title, "port": redact_url(self.url)}
 
     @callback
     def _cancel_timers(self) -> None:
