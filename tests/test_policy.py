@@ -315,21 +315,15 @@ def test_restart_resumes_overload_shedding() -> None:
     assert rules.evaluate(400.0, NOON, HeatingMode.AUTO, lost=False).shed == ()
 
 
-def test_colours_survive_a_frame_without_them() -> None:
-    rules = policy()
-    rules.observe(view(today=TempoColor.RED, tomorrow=TempoColor.RED), 0.0, NOON)
-    rules.observe(view(today=None, tomorrow=None), 1.0, NOON)
-    assert rules.last_view is not None
-    assert rules.last_view.today is TempoColor.RED
-
-
-def test_a_frame_without_period_keeps_the_last_one() -> None:
-    """A PTEC lost to noise is not "no peak": shed loads stay shed."""
+def test_the_view_is_taken_as_the_meter_reader_published_it() -> None:
+    """Carrying a lost period or colour is the reader's (test_confirmation)."""
     rules = policy()
     rules.observe(view(period=P.HP_WHITE), 0.0, NOON)
     assert rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False).shed == tuple(LOADS)
     rules.observe(MeterView(None, False, 1000, SUBSCRIBED), 1.0, NOON)
-    assert rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=False).shed == tuple(LOADS)
+    assert rules.last_view is not None
+    assert rules.last_view.period is None
+    assert rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=False).shed == ()
 
 
 def test_resume_after_a_restart_goes_on_from_the_last_frame() -> None:

@@ -28,7 +28,7 @@ seconds; `local` arguments are timezone-aware local datetimes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -158,20 +158,12 @@ class SheddingPolicy:
     _last_restore: float | None = None
 
     def observe(self, view: MeterView, mono: float, local: datetime) -> None:
-        """Record a fresh frame."""
-        previous = self.last_view
-        if previous is not None:
-            # Keep what a previous frame said when this one does not say it
-            # (a short frame, a group lost to a checksum error): a missing
-            # period is not "no peak", missing colours are not "unknown".
-            view = replace(
-                view,
-                period=view.period if view.period is not None else previous.period,
-                today=view.today if view.today is not None else previous.today,
-                tomorrow=(
-                    view.tomorrow if view.tomorrow is not None else previous.tomorrow
-                ),
-            )
+        """Record a fresh frame, as the meter reader published it.
+
+        The reader carries a period or colour lost to the checksum (and a
+        short frame's) for as long as the meter speaks: the view is taken as
+        it is.
+        """
         self.last_view = view
         self.last_frame = mono
         self.last_frame_local = local

@@ -72,15 +72,28 @@ def test_a_setting_lost_to_the_checksum_is_carried_then_dropped(
     state: MeterState,
 ) -> None:
     confirmer = ReadingConfirmer()
-    lost = replace(state, period=None, tomorrow=None)
+    lost = replace(state, subscribed_power=None, tariff_label=None)
     published = _publish(confirmer, state, state, *[lost] * (CARRY_FRAMES + 1))
     carried = published[2 : 2 + CARRY_FRAMES]
-    assert {(p.period, p.tomorrow) for p in carried} == {
-        (TariffPeriod.HC_BLUE, state.tomorrow)
+    assert {(p.subscribed_power, p.tariff_label) for p in carried} == {
+        (6000, state.tariff_label)
     }
     # The meter really stopped sending them.
-    assert published[-1].period is None
-    assert published[-1].tomorrow is None
+    assert published[-1].subscribed_power is None
+    assert published[-1].tariff_label is None
+
+
+def test_the_period_and_colours_are_carried_while_frames_come(
+    state: MeterState,
+) -> None:
+    """A PTEC lost to noise is not "no peak", a lost colour not "unknown"."""
+    confirmer = ReadingConfirmer()
+    peak = replace(state, period=TariffPeriod.HP_WHITE, today=TempoColor.WHITE)
+    lost = replace(peak, period=None, today=None, tomorrow=None)
+    published = _publish(confirmer, peak, peak, *[lost] * (10 * CARRY_FRAMES))
+    assert {(p.period, p.today, p.tomorrow) for p in published[1:]} == {
+        (TariffPeriod.HP_WHITE, TempoColor.WHITE, state.tomorrow)
+    }
 
 
 def test_a_new_value_seen_on_both_sides_of_a_lost_group_is_confirmed(

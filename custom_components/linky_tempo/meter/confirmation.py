@@ -14,9 +14,12 @@ repeated. So, for each value of `reading.MeterState`:
 * the overload (ADPS/ADIRx, STGE bit 7) is never delayed: shedding is the
   safe direction, and the meter only sends it while it is true;
 * a value missing from a frame (its group failed its checksum) keeps its
-  confirmed value for up to `CARRY_FRAMES` frames, so it neither reads as
-  "no tariff period" nor blinks to unknown; one the meter stopped sending
-  then goes away. A new value seen before and after such gaps is confirmed.
+  confirmed value for up to `CARRY_FRAMES` frames, so it does not blink to
+  unknown; one the meter stopped sending then goes away. The tariff period
+  and the Tempo colours are carried for as long as frames come: a period lost
+  to noise is not "no peak", and this is the one place that carries them
+  (the shedding policy takes what the reader publishes). A new value seen
+  before and after such gaps is confirmed.
 
 Which rule applies to a field is stated where the field is declared, in
 `reading.MeterState`'s field metadata (`reading.Confirm`); a field without it
@@ -65,11 +68,15 @@ class _ValueTrack:
     pending: _Value = None
     missing: int = 0
 
-    def update(self, value: _Value, agree: _Agree) -> _Value:
-        """Take this frame's value; return the one to publish."""
+    def update(self, value: _Value, agree: _Agree, carry: int | None) -> _Value:
+        """Take this frame's value; return the one to publish.
+
+        A missing value keeps the confirmed one for ``carry`` frames (None:
+        for as long as frames come).
+        """
         if value is None:
             self.missing += 1
-            if self.missing > CARRY_FRAMES:
+            if carry is not None and self.missing > carry:
                 self.confirmed = self.pending = None
             return self.confirmed
         self.missing = 0
@@ -124,6 +131,7 @@ class ReadingConfirmer:
         )
         agreements: dict[Confirm, _Agree] = {
             Confirm.SETTING: _equal,
+            Confirm.TARIFF: _equal,
             Confirm.POWER: _within(power_scale * STEP_SHARE),
             Confirm.CURRENT: _within(power_scale / NOMINAL_VOLTAGE * STEP_SHARE),
             Confirm.VOLTAGE: _within(NOMINAL_VOLTAGE * STEP_SHARE),
@@ -133,5 +141,6 @@ class ReadingConfirmer:
         for rule, agree in agreements.items():
             for name in _CONFIRMED[rule]:
                 track = self._tracks.setdefault(name, _ValueTrack())
-                published[name] = track.update(getattr(reading, name), agree)
+                carry = None if rule is Confirm.TARIFF else CARRY_FRAMES
+                published[name] = track.update(getattr(reading, name), agree, carry)
         return replace(reading, **published)

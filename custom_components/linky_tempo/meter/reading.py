@@ -44,6 +44,10 @@ class Confirm(Enum):
 
     SETTING = "setting"
     """A state or setting: published once two frames carry the same value."""
+    TARIFF = "tariff"
+    """The tariff period or a Tempo colour: a setting that, lost to the
+    checksum, is carried for as long as the meter speaks (a period lost to
+    noise is not "no peak", a colour lost is not "unknown")."""
     POWER = "power"
     """In VA: follows at once within a step of the power scale."""
     CURRENT = "current"
@@ -53,6 +57,7 @@ class Confirm(Enum):
 
 
 _SETTING: Final = {"confirm": Confirm.SETTING}
+_TARIFF: Final = {"confirm": Confirm.TARIFF}
 _POWER: Final = {"confirm": Confirm.POWER}
 _CURRENT: Final = {"confirm": Confirm.CURRENT}
 _VOLTAGE: Final = {"confirm": Confirm.VOLTAGE}
@@ -73,9 +78,9 @@ class MeterState:
     mode: LineMode
     meter_id: str | None = field(metadata=_SETTING)
     contract: Contract | None = field(metadata=_SETTING)
-    period: TariffPeriod | None = field(metadata=_SETTING)
-    today: TempoColor | None = field(metadata=_SETTING)
-    tomorrow: TempoColor | None = field(metadata=_SETTING)
+    period: TariffPeriod | None = field(metadata=_TARIFF)
+    today: TempoColor | None = field(metadata=_TARIFF)
+    tomorrow: TempoColor | None = field(metadata=_TARIFF)
     apparent_power: int | None = field(metadata=_POWER)
     apparent_power_phases: tuple[int, ...] | None = field(metadata=_POWER)
     subscribed_power: int | None = field(metadata=_SETTING)
