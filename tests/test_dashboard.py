@@ -87,9 +87,7 @@ def _entity_ids(card: dict[str, Any]) -> Iterator[str]:
 
 def _created_ids() -> set[str]:
     """The entity id of everything the integration can create, in English."""
-    translations = (
-        REPO_ROOT / "custom_components" / DOMAIN / "translations" / "en.json"
-    )
+    translations = REPO_ROOT / "custom_components" / DOMAIN / "translations" / "en.json"
     names = json.loads(translations.read_text())["entity"]
     keys: list[tuple[str, str]] = [
         *(("sensor", str(d.translation_key)) for d in (*SENSORS, *COST_SENSORS)),
@@ -144,10 +142,9 @@ def test_the_gauge_runs_to_the_subscribed_power_with_the_thresholds() -> None:
 
 def test_the_heating_tile_switches_between_auto_and_heat() -> None:
     (tile,) = (
-        c
-        for c in _cards(_config())
-        if c.get("entity") == "climate.linky_tempo_heating"
+        c for c in _cards(_config()) if c.get("entity") == "climate.linky_tempo_heating"
     )
     (feature,) = tile["features"]
     assert feature["type"] == "climate-hvac-modes"
-    assert set(feature["hvac_modes"]) == set(LinkyTempoClimate._attr_hvac_modes)
+    modes = getattr(LinkyTempoClimate, "__attr_hvac_modes")
+    assert set(feature["hvac_modes"]) == set(modes)
