@@ -315,7 +315,10 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_ENERGY_INTERVAL, default=DEFAULT_ENERGY_INTERVAL
                 ): _number(1, 3600, "s"),
-                vol.Required(SECTION_PRICES, default={}): section(
+                # No default: the frontend would take it (an empty section) as
+                # the section's data, leave the required tick box out of it,
+                # and refuse to submit the form ("Not all required fields").
+                vol.Optional(SECTION_PRICES): section(
                     _prices_schema(), {"collapsed": True}
                 ),
             }

@@ -4,8 +4,9 @@ Headless Chromium (Debian's, never a downloaded one) driven by Playwright
 goes through what a new user does: onboarding, Settings → Devices &
 services → Add integration → Linky Tempo with the simulated meter's port
 URL, the integration's options (two radiators and a pilot-wire zone), the
-device page, the heating climate entity's dialog on a white-day peak (idle:
-everything shed), then Heat (heating: everything back).
+device page, the dashboard of docs/dashboard.yaml, the heating climate
+entity's dialog on a white-day peak (idle: everything shed), then Heat
+(heating: everything back).
 
 Run by ``scripts/browser-test``, which starts the simulator and Home
 Assistant (``scripts/develop``) with a fresh configuration, in a network
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -47,6 +49,7 @@ CHROMIUM_ARGS = [
     # Only the machine itself: nothing else resolves.
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
 ]
+DASHBOARD = Path(__file__).parents[2] / "docs" / "dashboard.yaml"
 USER = ("Demo", "demo", "linky-tempo-demo-42")
 LOADS = {
     "Living room radiator": "input_boolean.radiator_living_room",
@@ -223,10 +226,56 @@ def choose_loads(page: Any, shot: Screens) -> None:
 def open_device(page: Any, shot: Screens) -> None:
     """The meter's device page: sensors, the heating control, the activity."""
     page.goto(f"{HA_URL}/config/devices/dashboard")
-    page.get_by_text("Linky Tempo", exact=True).first.click()
+    # In the list (the sidebar also has a "Linky Tempo": the dashboard's).
+    devices = page.locator("ha-config-devices-dashboard")
+    devices.get_by_text("Linky Tempo", exact=True).first.click()
     page.get_by_text("Device info").wait_for()
     sync_api.expect(page.get_by_text("Peak white day").first).to_be_visible()
     shot("device-shedding", keep="device.png")
+
+
+def open_dashboard(page: Any, shot: Screens) -> None:
+    """docs/dashboard.yaml as a new dashboard, as a user pastes it, with live values.
+
+    Created through the websocket API the dashboards page and the raw
+    configuration editor use, then opened from the sidebar's URL.
+    """
+    config = yaml.safe_load(DASHBOARD.read_text())
+    page.evaluate(
+        """async (config) => {
+            const connection = document.querySelector("home-assistant").hass.connection;
+            await connection.sendMessagePromise({
+                type: "lovelace/dashboards/create",
+                url_path: "linky-tempo",
+                title: "Linky Tempo",
+                icon: "mdi:meter-electric",
+                show_in_sidebar: true,
+                require_admin: false,
+            });
+            await connection.sendMessagePromise({
+                type: "lovelace/config/save", url_path: "linky-tempo", config,
+            });
+        }""",
+        config,
+    )
+    page.goto(f"{HA_URL}/linky-tempo/linky-tempo")
+    view = page.locator("hui-sections-view")
+    view.wait_for()
+    # Every card rendered, none an error card (an unknown card or entity).
+    sync_api.expect(view.locator("hui-tile-card")).to_have_count(9)
+    sync_api.expect(view.locator("hui-gauge-card")).to_have_count(1)
+    sync_api.expect(view.locator("hui-history-graph-card")).to_have_count(1)
+    sync_api.expect(view.locator("hui-statistics-graph-card")).to_have_count(1)
+    sync_api.expect(view.locator("hui-error-card")).to_have_count(0)
+    sync_api.expect(view.locator("hui-warning")).to_have_count(0)
+    # Live values: the meter's colour, the shedding and its reason, a price.
+    sync_api.expect(view.get_by_text("Peak white day").first).to_be_visible()
+    sync_api.expect(view.get_by_text("White-day peak hours").first).to_be_visible()
+    sync_api.expect(view.get_by_text(re.compile(r"EUR/kWh")).first).to_be_visible()
+    # The charts draw once their history has loaded.
+    view.locator("hui-history-graph-card ha-chart-base").first.wait_for()
+    page.wait_for_timeout(2000)
+    shot("dashboard", keep="dashboard.png")
 
 
 # One long journey through the UI, each step bounded by Playwright's own
@@ -241,6 +290,7 @@ def test_from_onboarding_to_heating(page: Any) -> None:
 
     # Automatic mode on a white-day peak: every load is shed.
     wait_for_states(page, {**SHED, CLIMATE: "auto"})
+    open_dashboard(page, shot)
     open_device(page, shot)
 
     page.get_by_text("Heating", exact=True).first.click()

@@ -8,6 +8,7 @@ from pathlib import Path
 from homeassistant.config_entries import SOURCE_USB, SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.data_entry_flow import _BaseFlowManagerView
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -350,3 +351,26 @@ async def test_reconfigure_error_is_shown(hass: HomeAssistant, tmp_path: Path) -
         result["flow_id"], {CONF_PORT: str(tmp_path / "none"), CONF_MODE: "auto"}
     )
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_options_form_sends_the_prices_section_without_a_default(
+    hass: HomeAssistant,
+) -> None:
+    """The frontend takes a section's default as its data, over its fields'.
+
+    A default of {} left the required "custom prices" box out of the form's
+    data, and the frontend refused to submit ("Not all required fields are
+    filled in"): the section must come without one, its fields with their own.
+    """
+    entry = MockConfigEntry(
+        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/x"}
+    )
+    entry.add_to_hass(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    # The form as Home Assistant's HTTP view sends it to the frontend.
+    sent = _BaseFlowManagerView._prepare_result_json(None, result)  # type: ignore[arg-type]
+    fields = sent["data_schema"]
+    (prices,) = (field for field in fields if field.get("type") == "expandable")
+    assert "default" not in prices
+    custom = next(f for f in prices["schema"] if f["name"] == "custom_prices")
+    assert custom["description"] == {"suggested_value": False}
