@@ -4,7 +4,9 @@
 brings the loads to it:
 
 - shed: lowest priority first, each load's state captured (and stored) before
-  its shed action; a shed load changed by hand is shed again;
+  its shed action, the load's own for the reasons it is shed for (overload's,
+  else red peak's, else white peak's); a shed load changed by hand, or whose
+  action changes (an overload during a peak), is shed again;
 - a load found already in its shed state, not by us (its own device's
   power-up state, or by hand), is not captured: its shed state is no state to
   restore; if it leaves it while shed, what it becomes is captured then;
@@ -35,7 +37,7 @@ from .loads import (
     shed_calls,
 )
 from .policy import Decision, ShedReason
-from .settings import ShedSettings
+from .settings import LoadConfig
 from .store import SheddingStore
 
 # Restoring many heaters at once would make the very overload shedding
@@ -50,16 +52,15 @@ class LoadDriver:
         self,
         hass: HomeAssistant,
         entry: ConfigEntry,
-        loads: Sequence[str],
-        settings: ShedSettings,
+        loads: Sequence[LoadConfig],
         store: SheddingStore,
         notify: Callable[[], None],
     ) -> None:
         """Drive ``loads`` (highest priority first); ``notify`` on each change."""
         self.hass = hass
         self.entry = entry
-        self.loads = loads
-        self.settings = settings
+        self.loads = [load.entity_id for load in loads]
+        self.configs = {load.entity_id: load for load in loads}
         self.store = store
         self._notify = notify
         self._decision: Decision | None = None
@@ -89,7 +90,11 @@ class LoadDriver:
         pending = set(decision.shed) - self._unsheddable - self._found_shed != set(
             self.store.captures
         )
-        if pending or previous is None or previous.shed != decision.shed:
+        if (
+            pending
+            or previous is None
+            or previous.load_reasons != decision.load_reasons
+        ):
             self.schedule()
 
     @callback
@@ -143,23 +148,28 @@ class LoadDriver:
         for entity_id in reversed(decision.shed):
             state = self.hass.states.get(entity_id)
             if state is not None and is_known(state):
-                await self._shed(state)
+                await self._shed(state, decision.load_reasons[entity_id])
         self._found_shed &= set(decision.shed)
         await self._restore(decision)
 
-    async def _shed(self, state: State) -> None:
+    async def _shed(self, state: State, reasons: frozenset[ShedReason]) -> None:
         """Shed one load, or put it back in its shed state if changed by hand."""
         entity_id = state.entity_id
-        calls = shed_calls(state, self.settings)
+        load = self.configs[entity_id]
+        action = load.action_for(reasons)
+        captured = self.store.captures.get(entity_id)
+        calls = shed_calls(state, load, action, captured)
         if not calls:
             if entity_id not in self._unsheddable:
                 self._unsheddable.add(entity_id)
                 LOGGER.warning(
-                    "%s offers no frost protection or off option: not shed", entity_id
+                    "%s offers no %s option: not shed",
+                    entity_id,
+                    action.value.replace("_", " "),
                 )
             return
-        shed_now = is_shed_state(state, self.settings)
-        if entity_id in self.store.captures:
+        shed_now = is_shed_state(state, load, action, captured)
+        if captured is not None:
             if not shed_now:
                 LOGGER.info("%s was changed while shed: shedding it again", entity_id)
                 await async_call(self.hass, calls, entity_id)

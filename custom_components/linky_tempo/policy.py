@@ -6,6 +6,12 @@
 - white-day peak hours (HPJW): all shed in mode AUTO, none in mode HEAT;
 - any other period (HC of any colour, blue-day HP, other contracts): none.
 
+Each load says which of these reasons it is shed for (`SheddingPolicy.
+shed_for`: a bathroom kept out of Tempo shedding is still shed on overload),
+and a load whose shedding the user paused (`evaluate`'s ``paused``) is kept
+out of Tempo shedding until the caller lifts the pause; overload still sheds
+it. The decision says, for each load shed, why (`Decision.load_reasons`).
+
 After an overload, loads come back one at a time, highest priority first,
 only while power is below the restore threshold (in the last two frames:
 `MeterView.power_high`), no sooner than
@@ -27,7 +33,7 @@ seconds; `local` arguments are timezone-aware local datetimes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -115,6 +121,8 @@ class Decision:
     next_check: float | None
     # The next 06:00/22:00 when the period comes from the clock.
     next_boundary: datetime | None
+    # Why each load in ``shed`` is shed.
+    load_reasons: Mapping[str, frozenset[ShedReason]] = field(default_factory=dict)
 
     @property
     def reason(self) -> ShedReason:
@@ -150,6 +158,8 @@ class SheddingPolicy:
 
     loads: Sequence[str]  # highest priority first: shed last, restored first
     settings: PolicySettings = field(default_factory=PolicySettings)
+    # The reasons each load is shed for; a load not listed: every reason.
+    shed_for: Mapping[str, frozenset[ShedReason]] = field(default_factory=dict)
     overload_shed: list[str] = field(default_factory=list)
     last_view: MeterView | None = None
     last_frame: float | None = None  # monotonic
@@ -189,18 +199,35 @@ class SheddingPolicy:
 
     def restore_overload_state(self, shed: Sequence[str], mono: float) -> None:
         """Resume after a restart with loads that were shed for an overload."""
-        self.overload_shed = [load for load in shed if load in self.loads]
+        self.overload_shed = [
+            load for load in shed if load in self._eligible(ShedReason.OVERLOAD)
+        ]
         if self.overload_shed:
             self._last_shed = mono
 
+    def _eligible(self, reason: ShedReason) -> list[str]:
+        """The loads shed for ``reason``, highest priority first."""
+        return [
+            load
+            for load in self.loads
+            if (reasons := self.shed_for.get(load)) is None or reason in reasons
+        ]
+
     def evaluate(
-        self, mono: float, local: datetime, mode: HeatingMode, *, lost: bool
+        self,
+        mono: float,
+        local: datetime,
+        mode: HeatingMode,
+        *,
+        lost: bool,
+        paused: frozenset[str] = frozenset(),
     ) -> Decision:
         """Decide which loads must be shed now.
 
         ``lost`` says whether the meter is silent: the caller knows, from the
         meter's own staleness rule (no valid frame for 10 s, or none yet).
-        A meter never heard is silent whatever the caller says.
+        A meter never heard is silent whatever the caller says. ``paused``
+        loads are kept out of Tempo shedding (not of overload shedding).
         """
         settings = self.settings
         view = self.last_view
@@ -235,24 +262,35 @@ class SheddingPolicy:
             expired = view is not None
 
         tariff = tariff_reason(period, mode)
+        tariff_shed = (
+            [load for load in self._eligible(tariff) if load not in paused]
+            if tariff is not None
+            else []
+        )
         if lost:
             self._blind_overload(mono, checks)
         else:
             assert view is not None
-            self._stage_overload(view, mono, checks, all_shed=tariff is not None)
+            self._stage_overload(view, mono, checks, already_off=set(tariff_shed))
 
         reasons: set[ShedReason] = set()
         if tariff is not None:
             reasons.add(tariff)
         if self.overload_shed:
             reasons.add(ShedReason.OVERLOAD)
-        shed = (
-            tuple(self.loads)
-            if tariff is not None
-            else tuple(load for load in self.loads if load in self.overload_shed)
-        )
+        load_reasons: dict[str, frozenset[ShedReason]] = {}
+        for load in self.loads:
+            why: set[ShedReason] = set()
+            if load in tariff_shed:
+                assert tariff is not None
+                why.add(tariff)
+            if load in self.overload_shed:
+                why.add(ShedReason.OVERLOAD)
+            if why:
+                load_reasons[load] = frozenset(why)
         return Decision(
-            shed=shed,
+            shed=tuple(load_reasons),
+            load_reasons=load_reasons,
             reasons=frozenset(reasons),
             period=period,
             period_source=source,
@@ -276,23 +314,32 @@ class SheddingPolicy:
         return power < self.settings.restore_threshold * view.subscribed
 
     def _stage_overload(
-        self, view: MeterView, mono: float, checks: list[float], *, all_shed: bool
+        self,
+        view: MeterView,
+        mono: float,
+        checks: list[float],
+        *,
+        already_off: set[str],
     ) -> None:
         settings = self.settings
         if self._overloaded(view):
+            candidates = [
+                load
+                for load in reversed(self._eligible(ShedReason.OVERLOAD))
+                if load not in self.overload_shed
+            ]
+            if off := [load for load in candidates if load in already_off]:
+                # Loads already shed for the tariff cannot help: they join
+                # the overload list at once, so they stay shed after the
+                # peak while the overload lasts.
+                self.overload_shed.extend(off)
+                candidates = [load for load in candidates if load not in already_off]
+                if not candidates:
+                    self._last_shed = mono
+                    return
             ready = (
                 self._last_shed is None or mono - self._last_shed >= settings.shed_step
             )
-            candidates = [
-                load for load in reversed(self.loads) if load not in self.overload_shed
-            ]
-            if all_shed and candidates:
-                # Every load is already off for the tariff and cannot help:
-                # all join the overload list at once, so they stay off after
-                # the peak while the overload lasts.
-                self.overload_shed.extend(candidates)
-                self._last_shed = mono
-                return
             if ready and candidates:
                 self.overload_shed.append(candidates[0])
                 self._last_shed = mono

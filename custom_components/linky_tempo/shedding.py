@@ -72,12 +72,15 @@ class SheddingCoordinator:
         self.entry = entry
         self.meter = meter
         self.options = options
-        self.loads = list(options.load_ids)
-        self.policy = SheddingPolicy(self.loads, options.policy_settings())
-        self.store = SheddingStore(hass, entry.entry_id)
-        self.driver = LoadDriver(
-            hass, entry, self.loads, options.shed, self.store, self._notify
+        ranked = options.ranked_loads
+        self.loads = [load.entity_id for load in ranked]
+        self.policy = SheddingPolicy(
+            self.loads,
+            options.policy_settings(),
+            {load.entity_id: load.reasons for load in ranked},
         )
+        self.store = SheddingStore(hass, entry.entry_id)
+        self.driver = LoadDriver(hass, entry, ranked, self.store, self._notify)
         self.heating = HeatingModeSetting(hass, self._on_mode_change)
         self.decision: Decision | None = None
         self.signal = f"{DOMAIN}_shedding_{entry.entry_id}"
@@ -224,11 +227,16 @@ class SheddingCoordinator:
             self._update_repair(decision)
         self.driver.follow(decision)
         changed = previous is None or (
-            previous.shed,
+            previous.load_reasons,
             previous.reasons,
             previous.period,
             previous.data_lost,
-        ) != (decision.shed, decision.reasons, decision.period, decision.data_lost)
+        ) != (
+            decision.load_reasons,
+            decision.reasons,
+            decision.period,
+            decision.data_lost,
+        )
         if changed or force_notify:
             self._notify()
 
