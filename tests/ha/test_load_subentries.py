@@ -6,12 +6,20 @@ Real Home Assistant, real loads (tests/stack.py), a meter on a pty.
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache,
+)
 
 from custom_components.linky_tempo import async_migrate_entry
 from custom_components.linky_tempo import driver as driver_module
@@ -21,6 +29,7 @@ from custom_components.linky_tempo.const import (
     CONF_RESTORE_DELAY,
     DOMAIN,
 )
+from tests.faults.virtual_time import virtual_time
 from tests.feeds import PtyMeter, Streamer, tempo_historic
 from tests.stack import (
     CLIMATE,
@@ -46,6 +55,47 @@ def load(entity_id: str, title: str, **data: Any) -> ConfigSubentryData:
         subentry_type="load",
         title=title,
         unique_id=entity_id,
+    )
+
+
+def household(pty_meter: PtyMeter) -> MockConfigEntry:
+    """Living room and office shed their own way; the bathroom on overload only."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        title=f"Linky {METER_ID}",
+        data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
+        options={CONF_RESTORE_DELAY: 1},
+        minor_version=2,
+        subentries_data=[
+            load(
+                ZONE,
+                "Living room",
+                priority=2,
+                red_peak="frost_protection",
+                white_peak="eco",
+                overload="off",
+            ),
+            # The bathroom: out of Tempo shedding, still shed on overload.
+            load(
+                RADIATOR,
+                "Bathroom",
+                priority=3,
+                red_peak="none",
+                white_peak="none",
+                overload="off",
+            ),
+            # The office thermostat: 2 °C lower on white days, off on red.
+            load(
+                OFFICE,
+                "Office",
+                priority=1,
+                red_peak="off",
+                white_peak="offset",
+                overload="off",
+                offset=-2.0,
+            ),
+        ],
     )
 
 
@@ -98,44 +148,7 @@ async def test_living_room_eco_on_white_frost_on_red_bathroom_only_on_overload(
 ) -> None:
     """The household of the issue: per-load, per-reason shed actions."""
     await setup_loads(hass)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=METER_ID,
-        title=f"Linky {METER_ID}",
-        data={CONF_PORT: str(pty_meter.path), CONF_MODE: "historic"},
-        options={CONF_RESTORE_DELAY: 1},
-        minor_version=2,
-        subentries_data=[
-            load(
-                ZONE,
-                "Living room",
-                priority=2,
-                red_peak="frost_protection",
-                white_peak="eco",
-                overload="off",
-            ),
-            # The bathroom: out of Tempo shedding, still shed on overload.
-            load(
-                RADIATOR,
-                "Bathroom",
-                priority=3,
-                red_peak="none",
-                white_peak="none",
-                overload="off",
-            ),
-            # The office thermostat: 2 °C lower on white days, off on red.
-            load(
-                OFFICE,
-                "Office",
-                priority=1,
-                red_peak="off",
-                white_peak="offset",
-                overload="off",
-                offset=-2.0,
-            ),
-        ],
-    )
-    await add_entry(hass, entry)
+    await add_entry(hass, household(pty_meter))
     async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
         await wait_state(hass, ZONE, "eco")
         await wait_until(
@@ -175,3 +188,116 @@ async def test_living_room_eco_on_white_frost_on_red_bathroom_only_on_overload(
     office = hass.states.get(OFFICE)
     assert office.attributes["temperature"] == 19.5
     await asyncio.sleep(0)
+
+
+def paused_switch(hass: HomeAssistant, entity_id: str) -> str:
+    switch = er.async_get(hass).async_get_entity_id(
+        "switch", DOMAIN, f"{METER_ID}_shedding_paused_{entity_id}"
+    )
+    assert switch is not None, [
+        (e.entity_id, e.unique_id, e.platform)
+        for e in er.async_get(hass).entities.values()
+        if e.domain == "switch"
+    ]
+    return switch
+
+
+async def test_a_room_kept_warm_on_a_red_day_until_the_end_of_the_peak(
+    hass: HomeAssistant, pty_meter: PtyMeter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The living room's "shedding paused" switch, on the virtual clock.
+
+    Paused at 21:58 on a red day, the living room comes back; the office
+    stays shed. At 22:00 the switch turns off by itself; the meter still says
+    red peak, so the living room is shed again.
+    """
+    caplog.set_level(logging.INFO)
+    await setup_loads(hass)
+    with virtual_time(
+        hass.loop, datetime(2026, 1, 15, 21, 58, tzinfo=ZoneInfo("Europe/Paris"))
+    ) as clock:
+        await add_entry(hass, household(pty_meter))
+        switch = paused_switch(hass, ZONE)
+        assert switch == "switch.linky_tempo_living_room_shedding_paused"
+        assert hass.states.get(switch).state == "off"
+        async with Streamer(pty_meter, tempo_historic(period="HPJR"), clock=clock):
+            await wait_state(hass, ZONE, "frost_protection")
+            await wait_state(hass, OFFICE, "off")
+            await hass.services.async_call(
+                "switch", "turn_on", {"entity_id": switch}, blocking=True
+            )
+            await wait_state(hass, ZONE, "comfort")
+            assert hass.states.get(OFFICE).state == "off"
+            state = hass.states.get(switch)
+            assert state.state == "on"
+            end = datetime(2026, 1, 15, 22, tzinfo=ZoneInfo("Europe/Paris"))
+            assert dt_util.parse_datetime(state.attributes["until"]) == end
+            climate = hass.states.get(CLIMATE)
+            assert climate.attributes["loads_paused"] == [ZONE]
+            assert climate.attributes["loads_shed"] == [OFFICE]
+            assert f"Shedding of {ZONE} paused until 2026-01-15T22:00:00" in (
+                caplog.text
+            )
+            await wait_state(hass, switch, "off", within=180)
+            assert clock.tempo_now() >= end
+            await wait_state(hass, ZONE, "frost_protection")
+            assert f"Shedding of {ZONE} resumed" in caplog.text
+            assert hass.states.get(CLIMATE).attributes["loads_paused"] == []
+
+
+async def test_a_paused_room_is_still_shed_on_overload_and_resumes_by_hand(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    await setup_loads(hass)
+    await add_entry(hass, household(pty_meter))
+    switch = paused_switch(hass, ZONE)
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")) as meter:
+        await wait_state(hass, ZONE, "eco")
+        await hass.services.async_call(
+            "switch", "turn_on", {"entity_id": switch}, blocking=True
+        )
+        await wait_state(hass, ZONE, "comfort")
+        # An overload: the paused room is shed all the same.
+        meter.frame = tempo_historic(period="HPJW", papp=6200, iinst=31, adps=31)
+        await wait_state(hass, RADIATOR, "off", within=3)
+        await wait_state(hass, ZONE, "off", within=8)
+        assert hass.states.get(switch).state == "on"
+        # Overload over, the room comes back (still paused); then the pause
+        # is turned off by hand: eco again, as the white peak goes on.
+        meter.frame = tempo_historic(period="HPJW", papp=2000)
+        await wait_state(hass, ZONE, "comfort", within=15)
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": switch}, blocking=True
+        )
+        await wait_state(hass, ZONE, "eco")
+
+
+async def test_a_pause_survives_a_restart_until_its_end(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    later = dt_util.now() + timedelta(hours=1)
+    past = dt_util.now() - timedelta(minutes=1)
+    mock_restore_cache(
+        hass,
+        [
+            State(
+                "switch.linky_tempo_living_room_shedding_paused",
+                "on",
+                {"until": later.isoformat()},
+            ),
+            State(
+                "switch.linky_tempo_office_shedding_paused",
+                "on",
+                {"until": past.isoformat()},
+            ),
+        ],
+    )
+    await setup_loads(hass)
+    await add_entry(hass, household(pty_meter))
+    async with Streamer(pty_meter, tempo_historic(period="HPJW")):
+        await wait_until(
+            lambda: hass.states.get(OFFICE).attributes.get("temperature") == 17.5, 5
+        )
+        assert hass.states.get(ZONE).state == "comfort"
+    assert hass.states.get(paused_switch(hass, ZONE)).state == "on"
+    assert hass.states.get(paused_switch(hass, OFFICE)).state == "off"
