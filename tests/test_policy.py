@@ -419,3 +419,49 @@ def test_a_paused_load_is_kept_out_of_tempo_shedding_not_of_overload() -> None:
         ShedReason.WHITE_PEAK,
         ShedReason.OVERLOAD,
     }
+
+
+def test_pre_heat_before_a_peak_that_sheds_the_load() -> None:
+    """From 04:00 (2 h before 06:00), when tomorrow is red, or white in AUTO."""
+    rules = SheddingPolicy(
+        LOADS,
+        PolicySettings(),
+        {"switch.bathroom": frozenset({ShedReason.OVERLOAD})},
+        frozenset({"climate.living", "switch.bathroom"}),
+    )
+    early = datetime(2026, 12, 3, 3, 59, tzinfo=PARIS)
+    rules.observe(
+        view(period=P.HC_WHITE, today=TempoColor.WHITE, tomorrow=TempoColor.RED),
+        0.0,
+        early,
+    )
+    decision = rules.evaluate(0.0, early, HeatingMode.AUTO, lost=False)
+    assert decision.pre_heat == ()
+    assert decision.next_check == 60.0  # the window opens at 04:00
+    window = early + timedelta(minutes=1)
+    # The bathroom is not shed on red peaks: not pre-heated.
+    decision = rules.evaluate(60.0, window, HeatingMode.AUTO, lost=False)
+    assert decision.pre_heat == ("climate.living",)
+    assert decision.heating  # nothing shed
+    # Paused by the user: no shedding tomorrow, no pre-heat.
+    paused = frozenset({"climate.living"})
+    assert not rules.evaluate(
+        61.0, window, HeatingMode.AUTO, lost=False, paused=paused
+    ).pre_heat
+    # From the clock while the meter is silent, with the last colours.
+    assert rules.evaluate(62.0, window, HeatingMode.AUTO, lost=True).pre_heat == (
+        "climate.living",
+    )
+    # White tomorrow: in AUTO only.
+    rules.observe(view(period=P.HC_BLUE, tomorrow=TempoColor.WHITE), 63.0, window)
+    assert rules.evaluate(63.0, window, HeatingMode.AUTO, lost=False).pre_heat
+    assert not rules.evaluate(63.0, window, HeatingMode.HEAT, lost=False).pre_heat
+    # Unknown: cancelled.
+    rules.observe(view(period=P.HC_BLUE, tomorrow=TempoColor.UNKNOWN), 64.0, window)
+    assert not rules.evaluate(64.0, window, HeatingMode.AUTO, lost=False).pre_heat
+    # At 06:00 the peak sheds the load: no pre-heat any more.
+    six = datetime(2026, 12, 3, 6, 0, tzinfo=PARIS)
+    rules.observe(view(period=P.HP_RED, tomorrow=TempoColor.RED), 65.0, six)
+    decision = rules.evaluate(65.0, six, HeatingMode.AUTO, lost=False)
+    assert decision.pre_heat == ()
+    assert "climate.living" in decision.shed

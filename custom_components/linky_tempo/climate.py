@@ -106,6 +106,8 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
             # Loads kept out of Tempo shedding by their "shedding paused"
             # switch (not out of overload shedding).
             "loads_paused": sorted(self.shedding.paused),
+            # Loads heated before a peak that will shed them.
+            "loads_pre_heated": self.shedding.driver.pre_heated,
             ATTR_OVERRIDE_END: end.isoformat() if end else None,
         }
 

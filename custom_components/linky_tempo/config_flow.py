@@ -25,6 +25,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -46,6 +47,9 @@ from .const import (
     CONF_OFFSET,
     CONF_PORT,
     CONF_POWER_INTERVAL,
+    CONF_PRE_HEAT,
+    CONF_PRE_HEAT_HOURS,
+    CONF_PRE_HEAT_OFFSET,
     CONF_PRESET,
     CONF_PRIORITY,
     CONF_RESTORE_DELAY,
@@ -54,6 +58,7 @@ from .const import (
     CONF_TEMPERATURE_SENSOR,
     DEFAULT_ENERGY_INTERVAL,
     DEFAULT_POWER_INTERVAL,
+    DEFAULT_PRE_HEAT_HOURS,
     DEFAULT_RESTORE_DELAY,
     DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SHED_THRESHOLD,
@@ -291,6 +296,9 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_ENERGY_INTERVAL, default=DEFAULT_ENERGY_INTERVAL
                 ): _number(1, 3600, "s"),
+                vol.Required(
+                    CONF_PRE_HEAT_HOURS, default=DEFAULT_PRE_HEAT_HOURS
+                ): _number(1, 6, "h"),
             }
         )
         return self.async_show_form(
@@ -381,7 +389,17 @@ class LoadSubentryFlow(ConfigSubentryFlow):
                     translation_key="shed_action",
                 )
             )
+        fields[vol.Optional(CONF_PRE_HEAT)] = BooleanSelector()
         if kind is LoadKind.CLIMATE:
+            fields[vol.Optional(CONF_PRE_HEAT_OFFSET)] = NumberSelector(
+                NumberSelectorConfig(
+                    min=0.5,
+                    max=5,
+                    step=0.5,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="°C",
+                )
+            )
             fields[vol.Optional(CONF_PRESET)] = TextSelector()
             fields[vol.Required(CONF_OFFSET)] = NumberSelector(
                 NumberSelectorConfig(

@@ -32,6 +32,8 @@ SHED_SELECT_OPTIONS: Final = (
     "frost",
     "away",
 )
+# Alternatives meaning "comfort" (pre-heating).
+COMFORT_SELECT_OPTIONS: Final = (PILOT_WIRE_COMFORT, "confort", "Confort", "Comfort")
 # Alternatives meaning "eco" (comfort minus 3.5 °C).
 ECO_SELECT_OPTIONS: Final = (PILOT_WIRE_ECO, "eco", "Eco", "éco", "Éco", "economy")
 # Alternatives meaning "heating off" ("arrêt").
@@ -70,6 +72,13 @@ CONF_PRIORITY: Final = "priority"
 CONF_PRESET: Final = "preset"
 CONF_OFFSET: Final = "offset"
 DEFAULT_SETPOINT_OFFSET: Final = -2.0
+# Pre-heating before a peak that sheds the load: per load, and the window's
+# length (hours before 06:00) for the entry.
+CONF_PRE_HEAT: Final = "pre_heat"
+CONF_PRE_HEAT_OFFSET: Final = "pre_heat_offset"
+DEFAULT_PRE_HEAT_OFFSET: Final = 1.0
+CONF_PRE_HEAT_HOURS: Final = "pre_heat_hours"
+DEFAULT_PRE_HEAT_HOURS: Final = 2
 CONF_TEMPERATURE_SENSOR: Final = "temperature_sensor"
 # Shown by Apple Home when no temperature sensor is chosen.
 DEFAULT_CURRENT_TEMPERATURE: Final = 21.0

@@ -34,6 +34,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 
 from .const import (
+    COMFORT_SELECT_OPTIONS,
     ECO_SELECT_OPTIONS,
     LOGGER,
     OFF_SELECT_OPTIONS,
@@ -167,6 +168,38 @@ def shed_calls(
             )
         ]
     return [ServiceCall(domain, "set_hvac_mode", {**target, "hvac_mode": HVACMode.OFF})]
+
+
+def pre_heat_calls(
+    state: State, load: LoadConfig, captured: dict[str, Any] | None = None
+) -> list[ServiceCall]:
+    """Return the actions that pre-heat a load before a peak (none if it can't).
+
+    A switch (a water heater) on, a pilot wire to comfort, a thermostat's
+    setpoint raised by the load's pre-heat offset from its captured one.
+    """
+    entity_id = state.entity_id
+    domain = _domain(entity_id)
+    target = {ATTR_ENTITY_ID: entity_id}
+    if domain in SWITCH_DOMAINS:
+        return [ServiceCall(domain, SERVICE_TURN_ON, target)]
+    if domain in SELECT_DOMAINS:
+        options = {str(o).lower(): str(o) for o in state.attributes.get("options", [])}
+        for candidate in COMFORT_SELECT_OPTIONS:
+            if (option := options.get(candidate.lower())) is not None:
+                return [
+                    ServiceCall(domain, "select_option", {**target, "option": option})
+                ]
+        return []
+    base = (captured or {}).get(ATTR_TEMPERATURE)
+    if base is None:
+        base = state.attributes.get(ATTR_TEMPERATURE)
+    if not isinstance(base, int | float):
+        return []
+    setpoint = round(float(base) + load.pre_heat_offset, 1)
+    return [
+        ServiceCall(domain, "set_temperature", {**target, ATTR_TEMPERATURE: setpoint})
+    ]
 
 
 def restore_calls(entity_id: str, captured: dict[str, Any]) -> list[ServiceCall]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .const import (
@@ -86,6 +86,9 @@ class PolicySettings:
     blind_hold: float = 15 * 60.0
     blind_restore_step: float = 60.0
     clock_fallback: float = 48 * 3600.0
+    # How long before 06:00 loads that tomorrow's peak will shed are
+    # pre-heated (those whose settings ask for it).
+    pre_heat: float = 2 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,8 @@ class Decision:
     next_boundary: datetime | None
     # Why each load in ``shed`` is shed.
     load_reasons: Mapping[str, frozenset[ShedReason]] = field(default_factory=dict)
+    # Loads to pre-heat now, before the peak that will shed them.
+    pre_heat: tuple[str, ...] = ()
 
     @property
     def reason(self) -> ShedReason:
@@ -160,6 +165,8 @@ class SheddingPolicy:
     settings: PolicySettings = field(default_factory=PolicySettings)
     # The reasons each load is shed for; a load not listed: every reason.
     shed_for: Mapping[str, frozenset[ShedReason]] = field(default_factory=dict)
+    # The loads pre-heated before a peak that sheds them.
+    pre_heat_loads: frozenset[str] = frozenset()
     overload_shed: list[str] = field(default_factory=list)
     last_view: MeterView | None = None
     last_frame: float | None = None  # monotonic
@@ -288,9 +295,15 @@ class SheddingPolicy:
                 why.add(ShedReason.OVERLOAD)
             if why:
                 load_reasons[load] = frozenset(why)
+        pre_heat = (
+            self._pre_heat(local, mode, paused, load_reasons, mono, checks)
+            if source is not PeriodSource.NONE
+            else ()
+        )
         return Decision(
             shed=tuple(load_reasons),
             load_reasons=load_reasons,
+            pre_heat=pre_heat,
             reasons=frozenset(reasons),
             period=period,
             period_source=source,
@@ -298,6 +311,47 @@ class SheddingPolicy:
             fallback_expired=expired,
             next_check=min((c for c in checks if c > mono), default=None),
             next_boundary=boundary,
+        )
+
+    def _pre_heat(
+        self,
+        local: datetime,
+        mode: HeatingMode,
+        paused: frozenset[str],
+        shed: Mapping[str, frozenset[ShedReason]],
+        mono: float,
+        checks: list[float],
+    ) -> tuple[str, ...]:
+        """The loads to heat now, before 06:00, for the peak that will shed them.
+
+        Tomorrow's colour (the Tempo day that starts at 06:00) must be known:
+        red, or white in mode AUTO. A paused load, or one shed now, is not
+        pre-heated.
+        """
+        view = self.last_view
+        if not self.pre_heat_loads or view is None:
+            return ()
+        peak = local.replace(hour=6, minute=0, second=0, microsecond=0)
+        if local >= peak:
+            peak += timedelta(days=1)
+        start = peak - timedelta(seconds=self.settings.pre_heat)
+        if local < start:
+            checks.append(mono + (start - local).total_seconds())
+            return ()
+        reason = tariff_reason(
+            TariffPeriod.HP_RED
+            if view.tomorrow is TempoColor.RED
+            else TariffPeriod.HP_WHITE
+            if view.tomorrow is TempoColor.WHITE
+            else None,
+            mode,
+        )
+        if reason is None:
+            return ()
+        return tuple(
+            load
+            for load in self._eligible(reason)
+            if load in self.pre_heat_loads and load not in paused and load not in shed
         )
 
     def _overloaded(self, view: MeterView) -> bool:

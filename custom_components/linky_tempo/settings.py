@@ -21,6 +21,9 @@ from .const import (
     CONF_LOADS,
     CONF_OFFSET,
     CONF_POWER_INTERVAL,
+    CONF_PRE_HEAT,
+    CONF_PRE_HEAT_HOURS,
+    CONF_PRE_HEAT_OFFSET,
     CONF_PRESET,
     CONF_PRIORITY,
     CONF_RESTORE_DELAY,
@@ -30,6 +33,8 @@ from .const import (
     CONF_TEMPERATURE_SENSOR,
     DEFAULT_ENERGY_INTERVAL,
     DEFAULT_POWER_INTERVAL,
+    DEFAULT_PRE_HEAT_HOURS,
+    DEFAULT_PRE_HEAT_OFFSET,
     DEFAULT_RESTORE_DELAY,
     DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SETPOINT_OFFSET,
@@ -120,6 +125,10 @@ class LoadConfig:
     overload: ShedAction
     preset: str | None = None  # for ShedAction.PRESET
     offset: float = DEFAULT_SETPOINT_OFFSET  # °C, for ShedAction.OFFSET
+    # Heated before a peak that sheds it: comfort, on, or the setpoint
+    # raised by ``pre_heat_offset`` (°C).
+    pre_heat: bool = False
+    pre_heat_offset: float = DEFAULT_PRE_HEAT_OFFSET
 
     @classmethod
     def default(
@@ -163,6 +172,10 @@ class LoadConfig:
             overload=_action(kind, data.get(ShedReason.OVERLOAD.value)),
             preset=data.get(CONF_PRESET) or None,
             offset=float(data.get(CONF_OFFSET, DEFAULT_SETPOINT_OFFSET)),
+            pre_heat=bool(data.get(CONF_PRE_HEAT, False)),
+            pre_heat_offset=float(
+                data.get(CONF_PRE_HEAT_OFFSET, DEFAULT_PRE_HEAT_OFFSET)
+            ),
         )
 
     def as_data(self) -> dict[str, Any]:
@@ -176,6 +189,10 @@ class LoadConfig:
             if self.preset is not None:
                 data[CONF_PRESET] = self.preset
             data[CONF_OFFSET] = self.offset
+        if self.pre_heat:
+            data[CONF_PRE_HEAT] = True
+            if self.kind is LoadKind.CLIMATE:
+                data[CONF_PRE_HEAT_OFFSET] = self.pre_heat_offset
         return data
 
     @property
@@ -250,6 +267,7 @@ class EntryOptions:
     temperature_sensor: str | None = None
     power_interval: float = float(DEFAULT_POWER_INTERVAL)  # s
     energy_interval: float = float(DEFAULT_ENERGY_INTERVAL)  # s
+    pre_heat_hours: float = float(DEFAULT_PRE_HEAT_HOURS)  # before 06:00
 
     @classmethod
     def from_options(
@@ -276,6 +294,9 @@ class EntryOptions:
             energy_interval=float(
                 options.get(CONF_ENERGY_INTERVAL, default.energy_interval)
             ),
+            pre_heat_hours=float(
+                options.get(CONF_PRE_HEAT_HOURS, default.pre_heat_hours)
+            ),
         )
 
     @property
@@ -299,4 +320,5 @@ class EntryOptions:
             shed_threshold=self.shed_fraction,
             restore_threshold=self.restore_threshold / 100,
             restore_delay=self.restore_delay,
+            pre_heat=self.pre_heat_hours * 3600.0,
         )

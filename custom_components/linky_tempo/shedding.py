@@ -80,6 +80,7 @@ class SheddingCoordinator:
             self.loads,
             options.policy_settings(),
             {load.entity_id: load.reasons for load in ranked},
+            frozenset(load.entity_id for load in ranked if load.pre_heat),
         )
         self.store = SheddingStore(hass, entry.entry_id)
         self.driver = LoadDriver(hass, entry, ranked, self.store, self._notify)
@@ -278,11 +279,13 @@ class SheddingCoordinator:
         self.driver.follow(decision)
         changed = previous is None or (
             previous.load_reasons,
+            previous.pre_heat,
             previous.reasons,
             previous.period,
             previous.data_lost,
         ) != (
             decision.load_reasons,
+            decision.pre_heat,
             decision.reasons,
             decision.period,
             decision.data_lost,

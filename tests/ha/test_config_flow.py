@@ -263,6 +263,7 @@ async def test_options_flow_thresholds_and_sensor(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options[CONF_POWER_INTERVAL] == 10
     assert entry.options[CONF_TEMPERATURE_SENSOR] == "sensor.living_temperature"
+    assert entry.options["pre_heat_hours"] == 2  # the pre-heat window's default
     # The loads are subentries now: no load field in the options.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert "loads" not in {str(key) for key in result["data_schema"].schema}
@@ -350,12 +351,21 @@ async def test_load_subentry_add_edit_and_remove(hass: HomeAssistant) -> None:
     result = await flows.async_configure(result["flow_id"], bathroom_input)
     assert result["errors"] == {"preset": "preset_required"}
     result = await flows.async_configure(
-        result["flow_id"], {**bathroom_input, "overload": "offset", "offset": -3}
+        result["flow_id"],
+        {
+            **bathroom_input,
+            "overload": "offset",
+            "offset": -3,
+            "pre_heat": True,
+            "pre_heat_offset": 1.5,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     bathroom = next(s for s in entry.subentries.values() if s is not living)
     assert bathroom.data["overload"] == "offset"
     assert bathroom.data["offset"] == -3.0
+    assert bathroom.data["pre_heat"] is True
+    assert bathroom.data["pre_heat_offset"] == 1.5
 
     # Edit: the same form, filled in with the load's settings.
     result = await flows.async_init(

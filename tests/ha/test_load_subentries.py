@@ -301,3 +301,75 @@ async def test_a_pause_survives_a_restart_until_its_end(
         assert hass.states.get(ZONE).state == "comfort"
     assert hass.states.get(paused_switch(hass, ZONE)).state == "on"
     assert hass.states.get(paused_switch(hass, OFFICE)).state == "off"
+
+
+async def test_pre_heat_before_a_red_day_then_restore_exactly(
+    hass: HomeAssistant, pty_meter: PtyMeter
+) -> None:
+    """Tomorrow red: from 04:00 the living room in comfort, the office +1 °C.
+
+    On the virtual clock, from 03:59:58. The colour turning unknown cancels
+    the pre-heat; red again resumes it; the peak sheds both loads from the
+    state captured before the pre-heat, and that state comes back after it.
+    """
+    await setup_loads(hass)
+    await hass.services.async_call(
+        "input_select", "select_option", {"entity_id": ZONE, "option": "eco"}
+    )
+    entry = household(pty_meter)
+    subentries = []
+    for sub in entry.subentries.values():
+        data = dict(sub.data)
+        if sub.unique_id in (ZONE, OFFICE):
+            data["pre_heat"] = True
+            data["pre_heat_offset"] = 1.0
+        subentries.append(load(data.pop("entity_id"), sub.title, **data))
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        title=entry.title,
+        data=dict(entry.data),
+        options=dict(entry.options),
+        minor_version=2,
+        subentries_data=subentries,
+    )
+    with virtual_time(
+        hass.loop, datetime(2026, 1, 16, 3, 59, 58, tzinfo=ZoneInfo("Europe/Paris"))
+    ) as clock:
+        await add_entry(hass, entry)
+        night = tempo_historic(period="HCJW", tomorrow="ROUG")
+        async with Streamer(pty_meter, night, clock=clock) as meter:
+            await wait_state(hass, ZONE, "comfort", within=30)
+            await wait_until(
+                lambda: hass.states.get(OFFICE).attributes.get("temperature") == 20.5,
+                10,
+            )
+            climate = hass.states.get(CLIMATE)
+            assert climate.attributes["loads_pre_heated"] == [OFFICE, ZONE]
+            assert climate.attributes["loads_shed"] == []
+            assert hass.states.get("binary_sensor.linky_tempo_shedding").state == "off"
+            assert hass.states.get(RADIATOR).state == "on"
+
+            # The colour turns unknown: pre-heat cancelled, loads put back.
+            meter.frame = tempo_historic(period="HCJW", tomorrow="----")
+            await wait_state(hass, ZONE, "eco")
+            await wait_until(
+                lambda: hass.states.get(OFFICE).attributes.get("temperature") == 19.5,
+                10,
+            )
+            meter.frame = night
+            await wait_state(hass, ZONE, "comfort")
+
+            # 06:00, red peak: shed; then off-peak: the state from before
+            # the pre-heat comes back.
+            meter.frame = tempo_historic(period="HPJR")
+            await wait_state(hass, ZONE, "frost_protection")
+            await wait_state(hass, OFFICE, "off")
+            assert hass.states.get(CLIMATE).attributes["loads_pre_heated"] == []
+            meter.frame = tempo_historic(period="HCJR")
+            await wait_state(hass, ZONE, "eco")
+            await wait_state(hass, OFFICE, "heat")
+            await wait_until(
+                lambda: hass.states.get(OFFICE).attributes.get("temperature") == 19.5,
+                10,
+            )
