@@ -39,6 +39,7 @@ from .const import DOMAIN, LOGGER
 from .coordinator import MeterCoordinator, MeterData
 from .driver import LoadDriver
 from .heating_mode import HeatingModeSetting
+from .loads import async_call, is_known, restore_calls
 from .policy import Decision, HeatingMode, MeterView, SheddingPolicy
 from .settings import EntryOptions
 from .store import SheddingStore
@@ -124,6 +125,7 @@ class SheddingCoordinator:
             self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         )
         if self.hass.is_running:
+            await self._async_restore_removed()
             self._evaluate()
         else:
             # Loads may not exist before Home Assistant has started.
@@ -140,7 +142,27 @@ class SheddingCoordinator:
 
     @callback
     def _on_started(self, _event: Event) -> None:
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_restore_removed(),
+            f"{DOMAIN} restore removed loads {self.entry.entry_id}",
+        )
         self._evaluate()
+
+    async def _async_restore_removed(self) -> None:
+        """Give a load removed while shed (or pre-heated) its state back.
+
+        Its capture is dropped once restored; one whose entity is not there
+        (yet) keeps it for the next start.
+        """
+        removed = [load for load in self.store.captures if load not in self.loads]
+        for entity_id in removed:
+            if not is_known(self.hass.states.get(entity_id)):
+                continue
+            captured = self.store.captures.pop(entity_id)
+            self.store.save()
+            LOGGER.info("%s is no longer a heating load: restoring it", entity_id)
+            await async_call(self.hass, restore_calls(entity_id, captured), entity_id)
 
     @callback
     def _on_stop(self, _event: Event) -> None:

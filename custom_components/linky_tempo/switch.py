@@ -15,6 +15,7 @@ from typing import Any, ClassVar, override
 
 from homeassistant.components.switch import SwitchEntity
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.util import dt as dt_util
@@ -36,11 +37,23 @@ async def async_setup_entry(
 ) -> None:
     """A "shedding paused" switch for each load subentry."""
     shedding = entry.runtime_data.shedding
-    for subentry in entry.subentries.values():
-        if subentry.subentry_type != SUBENTRY_LOAD:
-            continue
-        load = LoadConfig.from_data(subentry.data)
-        async_add_entities([SheddingPausedSwitch(shedding, load, subentry.title)])
+    switches = [
+        SheddingPausedSwitch(shedding, LoadConfig.from_data(sub.data), sub.title)
+        for sub in entry.subentries.values()
+        if sub.subentry_type == SUBENTRY_LOAD
+    ]
+    # The switch of a load removed since the last run goes with it.
+    registry = er.async_get(hass)
+    prefix = f"{entry.unique_id or entry.entry_id}_{SheddingPausedSwitch.unique_key}_"
+    wanted = {switch.unique_id for switch in switches}
+    for registered in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if (
+            registered.domain == "switch"
+            and registered.unique_id.startswith(prefix)
+            and registered.unique_id not in wanted
+        ):
+            registry.async_remove(registered.entity_id)
+    async_add_entities(switches)
 
 
 class SheddingPausedSwitch(SheddingEntity, SwitchEntity, RestoreEntity):

@@ -373,3 +373,37 @@ async def test_pre_heat_before_a_red_day_then_restore_exactly(
                 lambda: hass.states.get(OFFICE).attributes.get("temperature") == 19.5,
                 10,
             )
+
+
+async def test_a_load_removed_while_shed_is_restored_and_its_switch_goes(
+    hass: HomeAssistant, pty_meter: PtyMeter, hass_storage: dict[str, Any]
+) -> None:
+    """The living room was shed, then removed (the entry reloads without it)."""
+    await setup_loads(hass)
+    await hass.services.async_call(
+        "input_select",
+        "select_option",
+        {"entity_id": ZONE, "option": "eco"},
+        blocking=True,
+    )
+    entry = household(pty_meter)
+    living = next(s for s in entry.subentries.values() if s.unique_id == ZONE)
+    entry.add_to_hass(hass)
+    stale = er.async_get(hass).async_get_or_create(
+        "switch",
+        DOMAIN,
+        f"{METER_ID}_shedding_paused_{ZONE}",
+        config_entry=entry,
+    )
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.shed_loads"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{entry.entry_id}.shed_loads",
+        "data": {"captures": {ZONE: {"state": "comfort"}}, "overload_shed": []},
+    }
+    hass.config_entries.async_remove_subentry(entry, living.subentry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await wait_state(hass, ZONE, "comfort")
+    assert er.async_get(hass).async_get(stale.entity_id) is None
+    assert paused_switch(hass, RADIATOR)
