@@ -364,3 +364,98 @@ def test_the_caller_says_when_the_meter_is_lost() -> None:
     assert decision.period_source is PeriodSource.CLOCK
     assert decision.data_lost
     assert decision.shed == tuple(LOADS)
+
+
+def test_each_load_is_shed_for_its_own_reasons_and_the_decision_says_why() -> None:
+    """The bathroom is kept out of Tempo shedding but shed on overload."""
+    rules = SheddingPolicy(
+        LOADS,
+        PolicySettings(),
+        {
+            "switch.bathroom": frozenset({ShedReason.OVERLOAD}),
+            "select.bedroom": frozenset({ShedReason.RED_PEAK, ShedReason.OVERLOAD}),
+        },
+    )
+    rules.observe(view(period=P.HP_WHITE, today=TempoColor.WHITE), 0.0, NOON)
+    white = rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False)
+    assert white.shed == ("climate.living",)
+    assert white.load_reasons == {"climate.living": {ShedReason.WHITE_PEAK}}
+    assert white.reason is ShedReason.WHITE_PEAK
+
+    rules.observe(view(period=P.HP_RED, today=TempoColor.RED), 1.0, NOON)
+    red = rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=False)
+    assert red.shed == ("climate.living", "select.bedroom")
+
+    # An overload during the red peak: the loads already shed join it at
+    # once, the bathroom (not shed for the peak) is staged.
+    rules.observe(view(period=P.HP_RED, today=TempoColor.RED, power=5800), 2.0, NOON)
+    over = rules.evaluate(2.0, NOON, HeatingMode.AUTO, lost=False)
+    assert over.shed == tuple(LOADS)
+    assert over.load_reasons["switch.bathroom"] == {ShedReason.OVERLOAD}
+    assert over.load_reasons["climate.living"] == {
+        ShedReason.RED_PEAK,
+        ShedReason.OVERLOAD,
+    }
+
+
+def test_a_paused_load_is_kept_out_of_tempo_shedding_not_of_overload() -> None:
+    rules = policy()
+    paused = frozenset({"select.bedroom"})
+    rules.observe(view(period=P.HP_WHITE, today=TempoColor.WHITE), 0.0, NOON)
+    decision = rules.evaluate(0.0, NOON, HeatingMode.AUTO, lost=False, paused=paused)
+    assert decision.shed == ("climate.living", "switch.bathroom")
+    rules.observe(view(period=P.HP_WHITE, power=5800), 1.0, NOON)
+    # The loads shed for the peak cannot help and join the overload at once;
+    # the paused one is the one that can: shed for the overload at once.
+    decision = rules.evaluate(1.0, NOON, HeatingMode.AUTO, lost=False, paused=paused)
+    assert decision.load_reasons["select.bedroom"] == {ShedReason.OVERLOAD}
+    assert decision.load_reasons["switch.bathroom"] == {
+        ShedReason.WHITE_PEAK,
+        ShedReason.OVERLOAD,
+    }
+
+
+def test_pre_heat_before_a_peak_that_sheds_the_load() -> None:
+    """From 04:00 (2 h before 06:00), when tomorrow is red, or white in AUTO."""
+    rules = SheddingPolicy(
+        LOADS,
+        PolicySettings(),
+        {"switch.bathroom": frozenset({ShedReason.OVERLOAD})},
+        frozenset({"climate.living", "switch.bathroom"}),
+    )
+    early = datetime(2026, 12, 3, 3, 59, tzinfo=PARIS)
+    rules.observe(
+        view(period=P.HC_WHITE, today=TempoColor.WHITE, tomorrow=TempoColor.RED),
+        0.0,
+        early,
+    )
+    decision = rules.evaluate(0.0, early, HeatingMode.AUTO, lost=False)
+    assert decision.pre_heat == ()
+    assert decision.next_check == 60.0  # the window opens at 04:00
+    window = early + timedelta(minutes=1)
+    # The bathroom is not shed on red peaks: not pre-heated.
+    decision = rules.evaluate(60.0, window, HeatingMode.AUTO, lost=False)
+    assert decision.pre_heat == ("climate.living",)
+    assert decision.heating  # nothing shed
+    # Paused by the user: no shedding tomorrow, no pre-heat.
+    paused = frozenset({"climate.living"})
+    assert not rules.evaluate(
+        61.0, window, HeatingMode.AUTO, lost=False, paused=paused
+    ).pre_heat
+    # From the clock while the meter is silent, with the last colours.
+    assert rules.evaluate(62.0, window, HeatingMode.AUTO, lost=True).pre_heat == (
+        "climate.living",
+    )
+    # White tomorrow: in AUTO only.
+    rules.observe(view(period=P.HC_BLUE, tomorrow=TempoColor.WHITE), 63.0, window)
+    assert rules.evaluate(63.0, window, HeatingMode.AUTO, lost=False).pre_heat
+    assert not rules.evaluate(63.0, window, HeatingMode.HEAT, lost=False).pre_heat
+    # Unknown: cancelled.
+    rules.observe(view(period=P.HC_BLUE, tomorrow=TempoColor.UNKNOWN), 64.0, window)
+    assert not rules.evaluate(64.0, window, HeatingMode.AUTO, lost=False).pre_heat
+    # At 06:00 the peak sheds the load: no pre-heat any more.
+    six = datetime(2026, 12, 3, 6, 0, tzinfo=PARIS)
+    rules.observe(view(period=P.HP_RED, tomorrow=TempoColor.RED), 65.0, six)
+    decision = rules.evaluate(65.0, six, HeatingMode.AUTO, lost=False)
+    assert decision.pre_heat == ()
+    assert "climate.living" in decision.shed

@@ -24,6 +24,7 @@ from custom_components.linky_tempo.sensor import (
     SENSORS,
     SheddingReasonSensor,
 )
+from custom_components.linky_tempo.switch import SheddingPausedSwitch
 from tests.conftest import REPO_ROOT
 
 INTEGRATION = REPO_ROOT / "custom_components" / DOMAIN
@@ -53,6 +54,14 @@ def _translated(lang: str) -> dict[str, Any]:
     return entity
 
 
+LOAD_WORD = {"en": "*Load*", "fr": "*charge*"}
+
+
+def _placeholders(name: str, lang: str) -> str:
+    """How the READMEs write a name with a placeholder: a phase N, a *Load*."""
+    return name.replace("{phase}", "N").replace("{load}", LOAD_WORD[lang])
+
+
 def _code_entities(lang: str) -> dict[str, bool]:
     """Every entity name the integration can create, and if it is enabled."""
     names = _translated(lang)
@@ -64,17 +73,18 @@ def _code_entities(lang: str) -> dict[str, bool]:
     for platform, description in described:
         assert isinstance(description.translation_key, str)
         template = names[platform][description.translation_key]["name"]
-        name = template.replace("{phase}", "N")
+        name = _placeholders(template, lang)
         enabled = description.entity_registry_enabled_default
         assert found.setdefault(name, enabled) == enabled, name
     for platform, entity_class in (
         ("sensor", SheddingReasonSensor),
         ("binary_sensor", SheddingBinarySensor),
         ("climate", LinkyTempoClimate),
+        ("switch", SheddingPausedSwitch),
     ):
         # Home Assistant's metaclass keeps a class's _attr_ value under this name.
         key = getattr(entity_class, "__attr_translation_key")
-        found[names[platform][key]["name"]] = True
+        found[_placeholders(names[platform][key]["name"], lang)] = True
     return found
 
 

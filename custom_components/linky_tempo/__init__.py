@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import voluptuous as vol
 from homeassistant.components.climate.const import DOMAIN as CLIMATE_DOMAIN
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import service
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
     ATTR_UNTIL,
     DOMAIN,
+    LOGGER,
     SERVICE_CANCEL_SHEDDING,
     SERVICE_RESUME_AUTO,
+    SUBENTRY_LOAD,
 )
 from .coordinator import MeterCoordinator
 from .costs import CostCoordinator, async_remove_costs
 from .loads import async_call, is_known, restore_calls
 from .models import LinkyTempoConfigEntry, LinkyTempoData
-from .settings import EntryOptions
+from .settings import EntryOptions, legacy_loads
 from .shedding import SheddingCoordinator
 from .store import SheddingStore
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.CLIMATE, Platform.SENSOR]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.CLIMATE,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
@@ -49,9 +60,63 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: LinkyTempoConfigEntry
+) -> bool:
+    """Bring an entry of an older minor version to the current one.
+
+    1.1 → 1.2: each load of ``options["loads"]`` becomes a "load" subentry,
+    shed for every reason to the entry-wide ``select_action`` /
+    ``climate_preset`` as before, with its priority. The old options stay
+    (an older release still reads them), unused from now on.
+    """
+    if entry.version > 1:
+        return False  # a newer release's entry: not ours to read
+    if entry.minor_version < 2:
+        registry = er.async_get(hass)
+        taken = {subentry.unique_id for subentry in entry.subentries.values()}
+        for load in legacy_loads(entry.options):
+            if load.entity_id in taken:
+                continue
+            registered = registry.async_get(load.entity_id)
+            title = (
+                (registered.name or registered.original_name)
+                if registered is not None
+                else None
+            ) or load.entity_id
+            hass.config_entries.async_add_subentry(
+                entry,
+                ConfigSubentry(
+                    data=MappingProxyType(load.as_data()),
+                    subentry_type=SUBENTRY_LOAD,
+                    title=title,
+                    unique_id=load.entity_id,
+                ),
+            )
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+        LOGGER.info(
+            "Migrated %s to version 1.2: %d load subentries",
+            entry.title,
+            len(entry.subentries),
+        )
+    return True
+
+
+def entry_options(entry: LinkyTempoConfigEntry) -> EntryOptions:
+    """The entry's options and its load subentries, typed."""
+    return EntryOptions.from_options(
+        entry.options,
+        [
+            subentry.data
+            for subentry in entry.subentries.values()
+            if subentry.subentry_type == SUBENTRY_LOAD
+        ],
+    )
+
+
 async def async_setup_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) -> bool:
     """Open the meter's port, start reading and shedding, set up the platforms."""
-    options = EntryOptions.from_options(entry.options)
+    options = entry_options(entry)
     meter = MeterCoordinator(hass, entry)
     await meter.async_start()
     shedding = SheddingCoordinator(hass, entry, meter, options)
@@ -69,7 +134,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: LinkyTempoConfigEntry) -
 async def _async_options_updated(
     hass: HomeAssistant, entry: LinkyTempoConfigEntry
 ) -> None:
-    """Loads, thresholds and sensors changed: start again with them."""
+    """Loads (subentries), thresholds or sensors changed: start again with them."""
     hass.config_entries.async_schedule_reload(entry.entry_id)
 
 

@@ -97,12 +97,17 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     @property
     @override
     def extra_state_attributes(self) -> dict[str, Any]:
-        """Why loads are shed, which ones, and when a HEAT override ends."""
+        """Why loads are shed, which ones, which are paused, when HEAT ends."""
         decision = self.shedding.decision
         end = self.shedding.heating.override_end
         return {
             "shedding_reasons": sorted(decision.reasons) if decision else [],
             "loads_shed": self.shedding.shed_loads,
+            # Loads kept out of Tempo shedding by their "shedding paused"
+            # switch (not out of overload shedding).
+            "loads_paused": sorted(self.shedding.paused),
+            # Loads heated before a peak that will shed them.
+            "loads_pre_heated": self.shedding.driver.pre_heated,
             ATTR_OVERRIDE_END: end.isoformat() if end else None,
         }
 

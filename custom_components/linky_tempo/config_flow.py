@@ -16,11 +16,14 @@ from typing import Any, override
 import voluptuous as vol
 from homeassistant.components import usb
 from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlow,
+    SubentryFlowResult,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
@@ -40,23 +43,27 @@ from homeassistant.helpers.selector import (
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
 
 from .const import (
-    CONF_CLIMATE_PRESET,
     CONF_CUSTOM_PRICES,
     CONF_DETECTED_MODE,
     CONF_ENERGY_INTERVAL,
-    CONF_LOAD_ENTITIES,
-    CONF_LOADS,
+    CONF_ENTITY_ID,
     CONF_MODE,
+    CONF_OFFSET,
     CONF_PORT,
     CONF_POWER_INTERVAL,
+    CONF_PRE_HEAT,
+    CONF_PRE_HEAT_HOURS,
+    CONF_PRE_HEAT_OFFSET,
+    CONF_PRESET,
     CONF_PRICES,
+    CONF_PRIORITY,
     CONF_RESTORE_DELAY,
     CONF_RESTORE_THRESHOLD,
-    CONF_SELECT_ACTION,
     CONF_SHED_THRESHOLD,
     CONF_TEMPERATURE_SENSOR,
     DEFAULT_ENERGY_INTERVAL,
     DEFAULT_POWER_INTERVAL,
+    DEFAULT_PRE_HEAT_HOURS,
     DEFAULT_RESTORE_DELAY,
     DEFAULT_RESTORE_THRESHOLD,
     DEFAULT_SHED_THRESHOLD,
@@ -66,12 +73,22 @@ from .const import (
     MODE_AUTO,
     MODES,
     SECTION_PRICES,
+    SUBENTRY_LOAD,
 )
-from .loads import LOAD_DOMAINS
 from .meter import TempoColor, read_meter
 from .meter.link import ProbeFailedError, ProbeResult, probe, redact_url
 from .prices import PRICE_FIELDS, SUBSCRIPTION_FIELD, grid_for
-from .settings import EntryOptions, LoadConfig, SelectAction, line_mode
+from .settings import (
+    KIND_ACTIONS,
+    LOAD_DOMAINS,
+    REASONS,
+    EntryOptions,
+    LoadConfig,
+    LoadKind,
+    ShedAction,
+    line_mode,
+    load_kind,
+)
 
 
 def _port_schema() -> vol.Schema:
@@ -104,7 +121,8 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a Linky meter."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: heating loads are "load" subentries (`async_migrate_entry`).
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing discovered."""
@@ -116,6 +134,15 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         """Return the options flow."""
         return LinkyTempoOptionsFlow()
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """A heating load is a subentry."""
+        return {SUBENTRY_LOAD: LoadSubentryFlow}
 
     async def _probe(
         self, port: str, mode: str, errors: dict[str, str]
@@ -236,35 +263,30 @@ class LinkyTempoConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class LinkyTempoOptionsFlow(OptionsFlow):
-    """Heating loads, shedding thresholds, recorder write rates, Tempo prices."""
+    """Shedding thresholds, sensors, recorder write rates and Tempo prices.
 
-    def __init__(self) -> None:
-        """Start with no choice made."""
-        self._options: dict[str, Any] = {}
+    The heating loads are subentries (`LoadSubentryFlow`).
+    """
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Choose the loads and the thresholds."""
+        """Choose the thresholds."""
         options = self.config_entry.options
         if user_input is not None:
             prices = user_input.pop(SECTION_PRICES, {})
-            self._options = {**options, **user_input}
-            if (errors := _take_prices(self._options, prices)) is not None:
-                return self._show_init(errors, {**user_input, SECTION_PRICES: prices})
-            if not user_input.get(CONF_TEMPERATURE_SENSOR):
-                self._options.pop(CONF_TEMPERATURE_SENSOR, None)
             if user_input[CONF_RESTORE_THRESHOLD] >= user_input[CONF_SHED_THRESHOLD]:
                 return self._show_init({"base": "thresholds"}, user_input)
-            if self._options.get(CONF_LOAD_ENTITIES):
-                return await self.async_step_priorities()
-            self._options[CONF_LOADS] = []
-            return self.async_create_entry(data=self._options)
+            new = {**options, **user_input}
+            if (errors := _take_prices(new, prices)) is not None:
+                return self._show_init(errors, {**user_input, SECTION_PRICES: prices})
+            if not user_input.get(CONF_TEMPERATURE_SENSOR):
+                new.pop(CONF_TEMPERATURE_SENSOR, None)
+            return self.async_create_entry(data=new)
         settings = EntryOptions.from_options(options)
         shown = settings.prices or grid_for(self._subscribed_power())
         current = {
             **options,
-            CONF_LOAD_ENTITIES: [load.entity_id for load in settings.loads],
             SECTION_PRICES: {
                 CONF_CUSTOM_PRICES: settings.prices is not None,
                 **asdict(shown),
@@ -285,18 +307,6 @@ class LinkyTempoOptionsFlow(OptionsFlow):
     ) -> ConfigFlowResult:
         schema = vol.Schema(
             {
-                vol.Optional(CONF_LOAD_ENTITIES): EntitySelector(
-                    EntitySelectorConfig(domain=list(LOAD_DOMAINS), multiple=True)
-                ),
-                vol.Required(
-                    CONF_SELECT_ACTION, default=SelectAction.FROST_PROTECTION.value
-                ): SelectSelector(
-                    SelectSelectorConfig(
-                        options=[action.value for action in SelectAction],
-                        translation_key=CONF_SELECT_ACTION,
-                    )
-                ),
-                vol.Optional(CONF_CLIMATE_PRESET): TextSelector(),
                 vol.Required(
                     CONF_SHED_THRESHOLD, default=DEFAULT_SHED_THRESHOLD
                 ): _number(50, 130, "%"),
@@ -315,6 +325,9 @@ class LinkyTempoOptionsFlow(OptionsFlow):
                 vol.Required(
                     CONF_ENERGY_INTERVAL, default=DEFAULT_ENERGY_INTERVAL
                 ): _number(1, 3600, "s"),
+                vol.Required(
+                    CONF_PRE_HEAT_HOURS, default=DEFAULT_PRE_HEAT_HOURS
+                ): _number(1, 6, "h"),
                 # No default: the frontend would take it (an empty section) as
                 # the section's data, leave the required tick box out of it,
                 # and refuse to submit the form ("Not all required fields").
@@ -329,39 +342,133 @@ class LinkyTempoOptionsFlow(OptionsFlow):
             errors=errors,
         )
 
-    async def async_step_priorities(
+
+class LoadSubentryFlow(ConfigSubentryFlow):
+    """Add or edit a heating load: its priority and how each reason sheds it."""
+
+    def __init__(self) -> None:
+        """Start with no load chosen."""
+        self._entity_id: str | None = None
+
+    async def async_step_user(
         self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Give each load a priority: 1 is the most important, shed last."""
-        entities: list[str] = self._options[CONF_LOAD_ENTITIES]
+    ) -> SubentryFlowResult:
+        """Choose the load's entity."""
+        errors: dict[str, str] = {}
         if user_input is not None:
-            self._options[CONF_LOADS] = [
-                LoadConfig(entity_id, int(user_input[entity_id])).as_option()
-                for entity_id in entities
-            ]
-            self._options.pop(CONF_LOAD_ENTITIES, None)
-            return self.async_create_entry(data=self._options)
-        previous = {
-            load.entity_id: load.priority
-            for load in EntryOptions.from_options(self.config_entry.options).loads
-        }
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    entity_id, default=previous.get(entity_id, index + 1)
-                ): _number(1, 99, None)
-                for index, entity_id in enumerate(entities)
-            }
-        )
-        names = []
-        for entity_id in entities:
-            state = self.hass.states.get(entity_id)
-            name = state.name if state is not None else entity_id
-            names.append(f"- {entity_id}: {name}")
+            entity_id = user_input[CONF_ENTITY_ID]
+            entry = self._get_entry()
+            if any(
+                subentry.unique_id == entity_id
+                for subentry in entry.subentries.values()
+            ):
+                errors[CONF_ENTITY_ID] = "already_configured"
+            else:
+                self._entity_id = entity_id
+                return await self.async_step_shedding()
         return self.async_show_form(
-            step_id="priorities",
-            data_schema=schema,
-            description_placeholders={"loads": "\n".join(names)},
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_ENTITY_ID): EntitySelector(
+                        EntitySelectorConfig(domain=list(LOAD_DOMAINS))
+                    )
+                }
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Edit a load (to change its entity, remove it and add another)."""
+        self._entity_id = self._get_reconfigure_subentry().data[CONF_ENTITY_ID]
+        return await self.async_step_shedding()
+
+    async def async_step_shedding(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """The load's priority, and its shed action for each reason."""
+        entity_id = self._entity_id
+        assert entity_id is not None
+        kind = load_kind(entity_id)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            load = LoadConfig.from_data({**user_input, CONF_ENTITY_ID: entity_id})
+            if (
+                ShedAction.PRESET in (load.action(reason) for reason in REASONS)
+                and not load.preset
+            ):
+                errors[CONF_PRESET] = "preset_required"
+            else:
+                return self._async_save(load)
+        if self.source == SOURCE_RECONFIGURE:
+            current = LoadConfig.from_data(self._get_reconfigure_subentry().data)
+        else:
+            entry = self._get_entry()
+            priorities = [
+                int(subentry.data.get(CONF_PRIORITY, 0))
+                for subentry in entry.subentries.values()
+                if subentry.subentry_type == SUBENTRY_LOAD
+            ]
+            current = LoadConfig.default(entity_id, max(priorities, default=0) + 1)
+        actions = [action.value for action in KIND_ACTIONS[kind]]
+        fields: dict[Any, Any] = {
+            vol.Required(CONF_PRIORITY): _number(1, 99, None),
+        }
+        for reason in REASONS:
+            fields[vol.Required(reason.value)] = SelectSelector(
+                SelectSelectorConfig(
+                    options=actions,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="shed_action",
+                )
+            )
+        fields[vol.Optional(CONF_PRE_HEAT)] = BooleanSelector()
+        if kind is LoadKind.CLIMATE:
+            fields[vol.Optional(CONF_PRE_HEAT_OFFSET)] = NumberSelector(
+                NumberSelectorConfig(
+                    min=0.5,
+                    max=5,
+                    step=0.5,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="°C",
+                )
+            )
+            fields[vol.Optional(CONF_PRESET)] = TextSelector()
+            fields[vol.Required(CONF_OFFSET)] = NumberSelector(
+                NumberSelectorConfig(
+                    min=-10,
+                    max=-0.5,
+                    step=0.5,
+                    mode=NumberSelectorMode.BOX,
+                    unit_of_measurement="°C",
+                )
+            )
+        state = self.hass.states.get(entity_id)
+        return self.async_show_form(
+            step_id="shedding",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), user_input or current.as_data()
+            ),
+            errors=errors,
+            description_placeholders={
+                "load": state.name if state is not None else entity_id,
+                "entity_id": entity_id,
+            },
+        )
+
+    def _async_save(self, load: LoadConfig) -> SubentryFlowResult:
+        state = self.hass.states.get(load.entity_id)
+        if self.source == SOURCE_RECONFIGURE:
+            # The entry's update listener reloads it with the new settings.
+            return self.async_update_and_abort(
+                self._get_entry(), self._get_reconfigure_subentry(), data=load.as_data()
+            )
+        return self.async_create_entry(
+            title=state.name if state is not None else load.entity_id,
+            data=load.as_data(),
+            unique_id=load.entity_id,
         )
 
 

@@ -32,6 +32,10 @@ SHED_SELECT_OPTIONS: Final = (
     "frost",
     "away",
 )
+# Alternatives meaning "comfort" (pre-heating).
+COMFORT_SELECT_OPTIONS: Final = (PILOT_WIRE_COMFORT, "confort", "Confort", "Comfort")
+# Alternatives meaning "eco" (comfort minus 3.5 °C).
+ECO_SELECT_OPTIONS: Final = (PILOT_WIRE_ECO, "eco", "Eco", "éco", "Éco", "economy")
 # Alternatives meaning "heating off" ("arrêt").
 OFF_SELECT_OPTIONS: Final = (PILOT_WIRE_OFF, "arret", "arrêt", "Arrêt", "stop")
 
@@ -58,8 +62,23 @@ DEFAULT_RESTORE_THRESHOLD: Final = 80
 CONF_LOADS: Final = "loads"
 CONF_RESTORE_DELAY: Final = "restore_delay"
 DEFAULT_RESTORE_DELAY: Final = 300
+# Minor version 1 options, read by the migration to load subentries only.
 CONF_SELECT_ACTION: Final = "select_action"
 CONF_CLIMATE_PRESET: Final = "climate_preset"
+# A heating load: a config subentry of this type (minor version 2 on).
+SUBENTRY_LOAD: Final = "load"
+CONF_ENTITY_ID: Final = "entity_id"
+CONF_PRIORITY: Final = "priority"
+CONF_PRESET: Final = "preset"
+CONF_OFFSET: Final = "offset"
+DEFAULT_SETPOINT_OFFSET: Final = -2.0
+# Pre-heating before a peak that sheds the load: per load, and the window's
+# length (hours before 06:00) for the entry.
+CONF_PRE_HEAT: Final = "pre_heat"
+CONF_PRE_HEAT_OFFSET: Final = "pre_heat_offset"
+DEFAULT_PRE_HEAT_OFFSET: Final = 1.0
+CONF_PRE_HEAT_HOURS: Final = "pre_heat_hours"
+DEFAULT_PRE_HEAT_HOURS: Final = 2
 CONF_TEMPERATURE_SENSOR: Final = "temperature_sensor"
 # Shown by Apple Home when no temperature sensor is chosen.
 DEFAULT_CURRENT_TEMPERATURE: Final = 21.0
@@ -69,7 +88,6 @@ EVENT_SHEDDING_ENDED: Final = f"{DOMAIN}_shedding_ended"
 ATTR_UNTIL: Final = "until"
 SERVICE_CANCEL_SHEDDING: Final = "cancel_shedding"
 SERVICE_RESUME_AUTO: Final = "resume_auto"
-CONF_LOAD_ENTITIES: Final = "load_entities"
 # Options: the user's own Tempo prices (absent: EDF's regulated grid).
 CONF_PRICES: Final = "prices"
 CONF_CUSTOM_PRICES: Final = "custom_prices"

@@ -6,6 +6,12 @@
 - white-day peak hours (HPJW): all shed in mode AUTO, none in mode HEAT;
 - any other period (HC of any colour, blue-day HP, other contracts): none.
 
+Each load says which of these reasons it is shed for (`SheddingPolicy.
+shed_for`: a bathroom kept out of Tempo shedding is still shed on overload),
+and a load whose shedding the user paused (`evaluate`'s ``paused``) is kept
+out of Tempo shedding until the caller lifts the pause; overload still sheds
+it. The decision says, for each load shed, why (`Decision.load_reasons`).
+
 After an overload, loads come back one at a time, highest priority first,
 only while power is below the restore threshold (in the last two frames:
 `MeterView.power_high`), no sooner than
@@ -27,9 +33,9 @@ seconds; `local` arguments are timezone-aware local datetimes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from .const import (
@@ -80,6 +86,9 @@ class PolicySettings:
     blind_hold: float = 15 * 60.0
     blind_restore_step: float = 60.0
     clock_fallback: float = 48 * 3600.0
+    # How long before 06:00 loads that tomorrow's peak will shed are
+    # pre-heated (those whose settings ask for it).
+    pre_heat: float = 2 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +124,10 @@ class Decision:
     next_check: float | None
     # The next 06:00/22:00 when the period comes from the clock.
     next_boundary: datetime | None
+    # Why each load in ``shed`` is shed.
+    load_reasons: Mapping[str, frozenset[ShedReason]] = field(default_factory=dict)
+    # Loads to pre-heat now, before the peak that will shed them.
+    pre_heat: tuple[str, ...] = ()
 
     @property
     def reason(self) -> ShedReason:
@@ -150,6 +163,10 @@ class SheddingPolicy:
 
     loads: Sequence[str]  # highest priority first: shed last, restored first
     settings: PolicySettings = field(default_factory=PolicySettings)
+    # The reasons each load is shed for; a load not listed: every reason.
+    shed_for: Mapping[str, frozenset[ShedReason]] = field(default_factory=dict)
+    # The loads pre-heated before a peak that sheds them.
+    pre_heat_loads: frozenset[str] = frozenset()
     overload_shed: list[str] = field(default_factory=list)
     last_view: MeterView | None = None
     last_frame: float | None = None  # monotonic
@@ -181,18 +198,35 @@ class SheddingPolicy:
 
     def restore_overload_state(self, shed: Sequence[str], mono: float) -> None:
         """Resume after a restart with loads that were shed for an overload."""
-        self.overload_shed = [load for load in shed if load in self.loads]
+        self.overload_shed = [
+            load for load in shed if load in self._eligible(ShedReason.OVERLOAD)
+        ]
         if self.overload_shed:
             self._last_shed = mono
 
+    def _eligible(self, reason: ShedReason) -> list[str]:
+        """The loads shed for ``reason``, highest priority first."""
+        return [
+            load
+            for load in self.loads
+            if (reasons := self.shed_for.get(load)) is None or reason in reasons
+        ]
+
     def evaluate(
-        self, mono: float, local: datetime, mode: HeatingMode, *, lost: bool
+        self,
+        mono: float,
+        local: datetime,
+        mode: HeatingMode,
+        *,
+        lost: bool,
+        paused: frozenset[str] = frozenset(),
     ) -> Decision:
         """Decide which loads must be shed now.
 
         ``lost`` says whether the meter is silent: the caller knows, from the
         meter's own staleness rule (no valid frame for 10 s, or none yet).
-        A meter never heard is silent whatever the caller says.
+        A meter never heard is silent whatever the caller says. ``paused``
+        loads are kept out of Tempo shedding (not of overload shedding).
         """
         settings = self.settings
         view = self.last_view
@@ -227,24 +261,41 @@ class SheddingPolicy:
             expired = view is not None
 
         tariff = tariff_reason(period, mode)
+        tariff_shed = (
+            [load for load in self._eligible(tariff) if load not in paused]
+            if tariff is not None
+            else []
+        )
         if lost:
             self._blind_overload(mono, checks)
         else:
             assert view is not None
-            self._stage_overload(view, mono, checks, all_shed=tariff is not None)
+            self._stage_overload(view, mono, checks, already_off=set(tariff_shed))
 
         reasons: set[ShedReason] = set()
         if tariff is not None:
             reasons.add(tariff)
         if self.overload_shed:
             reasons.add(ShedReason.OVERLOAD)
-        shed = (
-            tuple(self.loads)
-            if tariff is not None
-            else tuple(load for load in self.loads if load in self.overload_shed)
+        load_reasons: dict[str, frozenset[ShedReason]] = {}
+        for load in self.loads:
+            why: set[ShedReason] = set()
+            if load in tariff_shed:
+                assert tariff is not None
+                why.add(tariff)
+            if load in self.overload_shed:
+                why.add(ShedReason.OVERLOAD)
+            if why:
+                load_reasons[load] = frozenset(why)
+        pre_heat = (
+            self._pre_heat(local, mode, paused, load_reasons, mono, checks)
+            if source is not PeriodSource.NONE
+            else ()
         )
         return Decision(
-            shed=shed,
+            shed=tuple(load_reasons),
+            load_reasons=load_reasons,
+            pre_heat=pre_heat,
             reasons=frozenset(reasons),
             period=period,
             period_source=source,
@@ -252,6 +303,47 @@ class SheddingPolicy:
             fallback_expired=expired,
             next_check=min((c for c in checks if c > mono), default=None),
             next_boundary=boundary,
+        )
+
+    def _pre_heat(
+        self,
+        local: datetime,
+        mode: HeatingMode,
+        paused: frozenset[str],
+        shed: Mapping[str, frozenset[ShedReason]],
+        mono: float,
+        checks: list[float],
+    ) -> tuple[str, ...]:
+        """The loads to heat now, before 06:00, for the peak that will shed them.
+
+        Tomorrow's colour (the Tempo day that starts at 06:00) must be known:
+        red, or white in mode AUTO. A paused load, or one shed now, is not
+        pre-heated.
+        """
+        view = self.last_view
+        if not self.pre_heat_loads or view is None:
+            return ()
+        peak = local.replace(hour=6, minute=0, second=0, microsecond=0)
+        if local >= peak:
+            peak += timedelta(days=1)
+        start = peak - timedelta(seconds=self.settings.pre_heat)
+        if local < start:
+            checks.append(mono + (start - local).total_seconds())
+            return ()
+        reason = tariff_reason(
+            TariffPeriod.HP_RED
+            if view.tomorrow is TempoColor.RED
+            else TariffPeriod.HP_WHITE
+            if view.tomorrow is TempoColor.WHITE
+            else None,
+            mode,
+        )
+        if reason is None:
+            return ()
+        return tuple(
+            load
+            for load in self._eligible(reason)
+            if load in self.pre_heat_loads and load not in paused and load not in shed
         )
 
     def _overloaded(self, view: MeterView) -> bool:
@@ -268,23 +360,32 @@ class SheddingPolicy:
         return power < self.settings.restore_threshold * view.subscribed
 
     def _stage_overload(
-        self, view: MeterView, mono: float, checks: list[float], *, all_shed: bool
+        self,
+        view: MeterView,
+        mono: float,
+        checks: list[float],
+        *,
+        already_off: set[str],
     ) -> None:
         settings = self.settings
         if self._overloaded(view):
+            candidates = [
+                load
+                for load in reversed(self._eligible(ShedReason.OVERLOAD))
+                if load not in self.overload_shed
+            ]
+            if off := [load for load in candidates if load in already_off]:
+                # Loads already shed for the tariff cannot help: they join
+                # the overload list at once, so they stay shed after the
+                # peak while the overload lasts.
+                self.overload_shed.extend(off)
+                candidates = [load for load in candidates if load not in already_off]
+                if not candidates:
+                    self._last_shed = mono
+                    return
             ready = (
                 self._last_shed is None or mono - self._last_shed >= settings.shed_step
             )
-            candidates = [
-                load for load in reversed(self.loads) if load not in self.overload_shed
-            ]
-            if all_shed and candidates:
-                # Every load is already off for the tariff and cannot help:
-                # all join the overload list at once, so they stay off after
-                # the peak while the overload lasts.
-                self.overload_shed.extend(candidates)
-                self._last_shed = mono
-                return
             if ready and candidates:
                 self.overload_shed.append(candidates[0])
                 self._last_shed = mono

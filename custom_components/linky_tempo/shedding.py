@@ -7,8 +7,10 @@ to the `LoadDriver`. It keeps the timers the decision asks for (the next
 check, the next 06:00/22:00 while the period comes from the clock), persists
 what the policy must find again after a restart (`SheddingStore`), raises a
 repair issue when the meter has been silent for too long to go on from the
-clock, and tells the entities (through Home Assistant's dispatcher) when the
-decision, the mode or the loads shed change.
+clock, keeps the loads whose Tempo shedding the user paused (each load's
+"shedding paused" switch, until the end of the peak), and tells the
+entities (through Home Assistant's dispatcher) when the decision, the mode
+or the loads shed change.
 """
 
 from __future__ import annotations
@@ -33,15 +35,16 @@ from homeassistant.helpers.event import (
     async_track_state_change_event,
 )
 
-from .const import DOMAIN
+from .const import DOMAIN, LOGGER
 from .coordinator import MeterCoordinator
 from .driver import LoadDriver
 from .heating_mode import HeatingModeSetting
+from .loads import async_call, is_known, restore_calls
 from .meter import MeterData
 from .policy import Decision, HeatingMode, MeterView, SheddingPolicy
 from .settings import EntryOptions
 from .store import SheddingStore
-from .tempo import tempo_now
+from .tempo import peak_end_covering, tempo_now
 
 
 def meter_view(data: MeterData) -> MeterView:
@@ -73,18 +76,25 @@ class SheddingCoordinator:
         self.entry = entry
         self.meter = meter
         self.options = options
-        self.loads = list(options.load_ids)
-        self.policy = SheddingPolicy(self.loads, options.policy_settings())
-        self.store = SheddingStore(hass, entry.entry_id)
-        self.driver = LoadDriver(
-            hass, entry, self.loads, options.shed, self.store, self._notify
+        ranked = options.ranked_loads
+        self.loads = [load.entity_id for load in ranked]
+        self.policy = SheddingPolicy(
+            self.loads,
+            options.policy_settings(),
+            {load.entity_id: load.reasons for load in ranked},
+            frozenset(load.entity_id for load in ranked if load.pre_heat),
         )
+        self.store = SheddingStore(hass, entry.entry_id)
+        self.driver = LoadDriver(hass, entry, ranked, self.store, self._notify)
         self.heating = HeatingModeSetting(hass, self._on_mode_change)
         self.decision: Decision | None = None
         self.signal = f"{DOMAIN}_shedding_{entry.entry_id}"
         self._last_data: MeterData | None = None
         self._unsub_check: CALLBACK_TYPE | None = None
         self._unsub_boundary: CALLBACK_TYPE | None = None
+        # Loads whose Tempo shedding the user paused, and until when.
+        self.paused: dict[str, datetime] = {}
+        self._unsub_pauses: dict[str, CALLBACK_TYPE] = {}
 
     @property
     def shed_loads(self) -> list[str]:
@@ -116,6 +126,7 @@ class SheddingCoordinator:
             self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._on_stop)
         )
         if self.hass.is_running:
+            await self._async_restore_removed()
             self._evaluate()
         else:
             # Loads may not exist before Home Assistant has started.
@@ -132,7 +143,27 @@ class SheddingCoordinator:
 
     @callback
     def _on_started(self, _event: Event) -> None:
+        self.entry.async_create_background_task(
+            self.hass,
+            self._async_restore_removed(),
+            f"{DOMAIN} restore removed loads {self.entry.entry_id}",
+        )
         self._evaluate()
+
+    async def _async_restore_removed(self) -> None:
+        """Give a load removed while shed (or pre-heated) its state back.
+
+        Its capture is dropped once restored; one whose entity is not there
+        (yet) keeps it for the next start.
+        """
+        removed = [load for load in self.store.captures if load not in self.loads]
+        for entity_id in removed:
+            if not is_known(self.hass.states.get(entity_id)):
+                continue
+            captured = self.store.captures.pop(entity_id)
+            self.store.save()
+            LOGGER.info("%s is no longer a heating load: restoring it", entity_id)
+            await async_call(self.hass, restore_calls(entity_id, captured), entity_id)
 
     @callback
     def _on_stop(self, _event: Event) -> None:
@@ -164,6 +195,47 @@ class SheddingCoordinator:
         else:
             period = self.decision.period if self.decision is not None else None
             self.heating.set_heat(period, until)
+
+    # -- per-load pause -----------------------------------------------------
+
+    @callback
+    def pause(self, entity_id: str, until: datetime | None = None) -> None:
+        """Keep one load out of Tempo shedding until the end of the peak.
+
+        The peak in progress, or the next one (`peak_end_covering`), on white
+        and red days alike; overload shedding still applies to the load.
+        """
+        now = tempo_now()
+        if until is None:
+            end = peak_end_covering(now)
+        else:
+            end = until.astimezone(now.tzinfo)
+            if end <= now:
+                return  # a pause restored after its end
+        self._cancel_pause_timer(entity_id)
+        self.paused[entity_id] = end
+
+        @callback
+        def ended(_now: datetime) -> None:
+            self._unsub_pauses.pop(entity_id, None)
+            self.resume(entity_id)
+
+        self._unsub_pauses[entity_id] = async_track_point_in_time(self.hass, ended, end)
+        LOGGER.info("Shedding of %s paused until %s", entity_id, end.isoformat())
+        self._evaluate(force_notify=True)
+
+    @callback
+    def resume(self, entity_id: str) -> None:
+        """Shed the load again as its settings say."""
+        self._cancel_pause_timer(entity_id)
+        if self.paused.pop(entity_id, None) is not None:
+            LOGGER.info("Shedding of %s resumed", entity_id)
+            self._evaluate(force_notify=True)
+
+    @callback
+    def _cancel_pause_timer(self, entity_id: str) -> None:
+        if (unsub := self._unsub_pauses.pop(entity_id, None)) is not None:
+            unsub()
 
     @callback
     def _on_mode_change(self) -> None:
@@ -213,7 +285,11 @@ class SheddingCoordinator:
         """Ask the policy, then drive, persist, notify and schedule the next look."""
         mono = time.monotonic()
         decision = self.policy.evaluate(
-            mono, tempo_now(), self.heating.mode, lost=self._meter_lost
+            mono,
+            tempo_now(),
+            self.heating.mode,
+            lost=self._meter_lost,
+            paused=frozenset(self.paused),
         )
         previous = self.decision
         self.decision = decision
@@ -225,11 +301,18 @@ class SheddingCoordinator:
             self._update_repair(decision)
         self.driver.follow(decision)
         changed = previous is None or (
-            previous.shed,
+            previous.load_reasons,
+            previous.pre_heat,
             previous.reasons,
             previous.period,
             previous.data_lost,
-        ) != (decision.shed, decision.reasons, decision.period, decision.data_lost)
+        ) != (
+            decision.load_reasons,
+            decision.pre_heat,
+            decision.reasons,
+            decision.period,
+            decision.data_lost,
+        )
         if changed or force_notify:
             self._notify()
 
@@ -270,3 +353,5 @@ class SheddingCoordinator:
     def _cancel_timers(self) -> None:
         self._cancel_decision_timers()
         self.heating.cancel_timer()
+        for entity_id in list(self._unsub_pauses):
+            self._cancel_pause_timer(entity_id)

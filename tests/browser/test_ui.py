@@ -205,22 +205,24 @@ def add_linky_tempo(page: Any, shot: Screens) -> None:
 
 
 def choose_loads(page: Any, shot: Screens) -> None:
-    """The integration's options: the heating loads, then their priorities."""
+    """The heating loads: one "Heating load" subentry each, from the entry's page."""
     page.goto(f"{HA_URL}/config/integrations/integration/linky_tempo")
-    page.get_by_role("button", name=re.compile("Configure")).first.click()
-    page.get_by_text("Shedding and recording").wait_for()
     for index, name in enumerate(LOADS):
-        if index == 0:
-            page.get_by_text("Select an entity").first.click()
-        else:
-            page.get_by_role("button", name="Add entity").click()
+        page.get_by_role("button", name=re.compile("Add a heating load")).first.click()
+        page.get_by_text("A switch, a pilot-wire select or a thermostat").wait_for()
+        page.get_by_text("Select an entity").first.click()
         pick(page, name)
-    shot("options-loads", keep="options-loads.png")
-    page.get_by_role("button", name="Submit").click()
-    page.get_by_text("Load priorities").wait_for()
-    shot("options-priorities")
-    page.get_by_role("button", name="Submit").click()
-    page.get_by_text("Load priorities").wait_for(state="hidden")
+        if index == 0:
+            shot("load-entity")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text(f"Shedding {name}").wait_for()
+        if index == 0:
+            shot("load-shedding", keep="load-shedding.png")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text(f"Shedding {name}").wait_for(state="hidden")
+        finish = page.get_by_role("button", name=re.compile("finish", re.IGNORECASE))
+        if finish.count():
+            finish.first.click()
 
 
 def open_device(page: Any, shot: Screens) -> None:

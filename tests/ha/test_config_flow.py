@@ -15,8 +15,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.linky_tempo.const import (
     CONF_DETECTED_MODE,
     CONF_ENERGY_INTERVAL,
-    CONF_LOAD_ENTITIES,
-    CONF_LOADS,
     CONF_MODE,
     CONF_PORT,
     CONF_POWER_INTERVAL,
@@ -237,19 +235,18 @@ async def test_usb_discovery_of_a_configured_port_aborts(
     assert result["reason"] == "already_configured"
 
 
-async def test_options_flow_loads_and_priorities(hass: HomeAssistant) -> None:
-    hass.states.async_set(
-        "switch.bathroom", "on", {"friendly_name": "Bathroom radiator"}
-    )
+async def test_options_flow_thresholds_and_sensor(hass: HomeAssistant) -> None:
     entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=METER_ID, data={CONF_PORT: "/dev/x"}
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        data={CONF_PORT: "/dev/x"},
+        minor_version=2,
     )
     entry.add_to_hass(hass)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     base = {
-        "select_action": "frost_protection",
         CONF_SHED_THRESHOLD: 90,
         CONF_RESTORE_THRESHOLD: 80,
         CONF_RESTORE_DELAY: 300,
@@ -263,39 +260,136 @@ async def test_options_flow_loads_and_priorities(hass: HomeAssistant) -> None:
     assert result["errors"] == {"base": "thresholds"}
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            **base,
-            CONF_LOAD_ENTITIES: ["switch.bathroom", "select.living_room"],
-            CONF_TEMPERATURE_SENSOR: "sensor.living_temperature",
-        },
-    )
-    assert result["step_id"] == "priorities"
-    # The step lists the loads by name (field labels can only be entity ids).
-    assert result["description_placeholders"]["loads"] == (
-        "- switch.bathroom: Bathroom radiator\n- select.living_room: select.living_room"
-    )
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"switch.bathroom": 2, "select.living_room": 1}
+        {**base, CONF_TEMPERATURE_SENSOR: "sensor.living_temperature"},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options[CONF_LOADS] == [
-        {"entity_id": "switch.bathroom", "priority": 2},
-        {"entity_id": "select.living_room", "priority": 1},
-    ]
     assert entry.options[CONF_POWER_INTERVAL] == 10
     assert entry.options[CONF_TEMPERATURE_SENSOR] == "sensor.living_temperature"
-    assert CONF_LOAD_ENTITIES not in entry.options
-
-    # Opening the options again shows the loads; clearing them (the frontend
-    # then omits the field, as it does for the cleared sensor) is allowed.
+    assert entry.options["pre_heat_hours"] == 2  # the pre-heat window's default
+    # The loads are subentries now: no load field in the options.
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    schema_keys = {str(key): key for key in result["data_schema"].schema}
-    suggested = schema_keys[CONF_LOAD_ENTITIES].description["suggested_value"]
-    assert suggested == ["switch.bathroom", "select.living_room"]
+    assert "loads" not in {str(key) for key in result["data_schema"].schema}
+    # Clearing the sensor (the frontend then omits the field) is allowed.
     result = await hass.config_entries.options.async_configure(result["flow_id"], base)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options[CONF_LOADS] == []
     assert CONF_TEMPERATURE_SENSOR not in entry.options
+
+
+async def test_load_subentry_add_edit_and_remove(hass: HomeAssistant) -> None:
+    """A heating load is added, edited and removed from the integration's page."""
+    hass.states.async_set(
+        "select.living_room",
+        "comfort",
+        {"friendly_name": "Living room", "options": ["comfort", "eco"]},
+    )
+    hass.states.async_set("climate.bathroom", "heat", {"temperature": 21})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=METER_ID,
+        data={CONF_PORT: "/dev/x"},
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    flows = hass.config_entries.subentries
+
+    result = await flows.async_init(
+        (entry.entry_id, "load"), context={"source": SOURCE_USER}
+    )
+    assert result["step_id"] == "user"
+    result = await flows.async_configure(
+        result["flow_id"], {"entity_id": "select.living_room"}
+    )
+    assert result["step_id"] == "shedding"
+    assert result["description_placeholders"]["load"] == "Living room"
+    # The defaults are the first release's: frost protection for every reason.
+    schema = {str(key): key for key in result["data_schema"].schema}
+    assert "offset" not in schema  # a pilot wire has no setpoint
+    assert schema["white_peak"].description["suggested_value"] == "frost_protection"
+    assert schema["priority"].description["suggested_value"] == 1
+    result = await flows.async_configure(
+        result["flow_id"],
+        {
+            "priority": 1,
+            "red_peak": "frost_protection",
+            "white_peak": "eco",
+            "overload": "off",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    (living,) = entry.subentries.values()
+    assert living.title == "Living room"
+    assert living.unique_id == "select.living_room"
+    assert dict(living.data) == {
+        "entity_id": "select.living_room",
+        "priority": 1,
+        "red_peak": "frost_protection",
+        "white_peak": "eco",
+        "overload": "off",
+    }
+
+    # The same entity twice is refused.
+    result = await flows.async_init(
+        (entry.entry_id, "load"), context={"source": SOURCE_USER}
+    )
+    result = await flows.async_configure(
+        result["flow_id"], {"entity_id": "select.living_room"}
+    )
+    assert result["errors"] == {"entity_id": "already_configured"}
+
+    # A thermostat: a preset needs its name; priority after the others.
+    result = await flows.async_configure(
+        result["flow_id"], {"entity_id": "climate.bathroom"}
+    )
+    schema = {str(key): key for key in result["data_schema"].schema}
+    assert schema["priority"].description["suggested_value"] == 2
+    assert schema["offset"].description["suggested_value"] == -2.0
+    bathroom_input = {
+        "priority": 2,
+        "red_peak": "none",
+        "white_peak": "none",
+        "overload": "preset",
+        "offset": -2.0,
+    }
+    result = await flows.async_configure(result["flow_id"], bathroom_input)
+    assert result["errors"] == {"preset": "preset_required"}
+    result = await flows.async_configure(
+        result["flow_id"],
+        {
+            **bathroom_input,
+            "overload": "offset",
+            "offset": -3,
+            "pre_heat": True,
+            "pre_heat_offset": 1.5,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    bathroom = next(s for s in entry.subentries.values() if s is not living)
+    assert bathroom.data["overload"] == "offset"
+    assert bathroom.data["offset"] == -3.0
+    assert bathroom.data["pre_heat"] is True
+    assert bathroom.data["pre_heat_offset"] == 1.5
+
+    # Edit: the same form, filled in with the load's settings.
+    result = await flows.async_init(
+        (entry.entry_id, "load"),
+        context={"source": "reconfigure", "subentry_id": living.subentry_id},
+    )
+    assert result["step_id"] == "shedding"
+    schema = {str(key): key for key in result["data_schema"].schema}
+    assert schema["white_peak"].description["suggested_value"] == "eco"
+    result = await flows.async_configure(
+        result["flow_id"],
+        {"priority": 3, "red_peak": "off", "white_peak": "none", "overload": "off"},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    living = entry.subentries[living.subentry_id]
+    assert living.data["priority"] == 3
+    assert living.data["white_peak"] == "none"
+
+    # Remove, as the integration's page does.
+    assert hass.config_entries.async_remove_subentry(entry, living.subentry_id)
+    assert list(entry.subentries.values()) == [bathroom]
 
 
 async def test_reconfigure_moves_the_meter(

@@ -521,7 +521,7 @@ async def test_a_select_without_a_frost_option_is_left_alone(
         await wait_state(hass, RADIATOR, "off")
         await wait_state(hass, OFFICE, "off")
     assert hass.states.get("input_select.fan").state == "high"
-    assert "input_select.fan offers no frost protection or off option" in caplog.text
+    assert "input_select.fan offers no frost protection option" in caplog.text
 
 
 async def test_silent_meter_for_too_long_stops_tempo_shedding_with_a_repair(
