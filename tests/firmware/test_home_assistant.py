@@ -13,7 +13,7 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from custom_components.linky_tempo import shedding as shedding_module
+from custom_components.linky_tempo import driver as driver_module
 from tests.firmware.frames import tempo_frame
 from tests.firmware.ha_setup import (
     CLIMATE,
@@ -38,7 +38,7 @@ LOADS = [{"entity_id": zone_entity(z), "priority": 5 - z} for z in ZONES]
 
 @pytest.fixture(autouse=True)
 def fast_restore_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 0.2)
+    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 0.2)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ import pytest
 
 from benchmarks._stats import percentile
 from custom_components.linky_tempo import policy
-from custom_components.linky_tempo import shedding as shedding_module
+from custom_components.linky_tempo import driver as driver_module
 from tests.firmware.frames import tempo_frame
 from tests.firmware.ha_setup import (
     add_esphome_entry,
@@ -85,7 +85,7 @@ async def test_latency_through_the_integration(
     mock_async_zeroconf: MagicMock,
     mock_bluetooth: None,
 ) -> None:
-    monkeypatch.setattr(shedding_module, "RESTORE_SPACING", 0.0)
+    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 0.0)
     assert device.meter is not None
     device.meter.period = 0.25
     device.meter.start(NORMAL)
