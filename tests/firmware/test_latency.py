@@ -24,8 +24,8 @@ from unittest.mock import MagicMock
 import pytest
 
 from benchmarks._stats import percentile
-from custom_components.linky_tempo import policy
 from custom_components.linky_tempo import driver as driver_module
+from custom_components.linky_tempo import policy
 from tests.firmware.frames import tempo_frame
 from tests.firmware.ha_setup import (
     add_esphome_entry,
