@@ -1,8 +1,9 @@
-"""The READMEs' tables say what the code has: entities and actions (en, fr).
+"""The READMEs' tables say what the code has: entities, actions, options (en, fr).
 
 Each README's entity table names every entity the integration can create, by
 its translated name, with whether it is enabled by default; its action table
-names every action of services.yaml with its fields.
+names every action of services.yaml with its fields; its option table names
+every option of the options form, with the defaults the code states.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from custom_components.linky_tempo.binary_sensor import (
     SheddingBinarySensor,
 )
 from custom_components.linky_tempo.climate import LinkyTempoClimate
-from custom_components.linky_tempo.const import DOMAIN
+from custom_components.linky_tempo.const import (
+    DEFAULT_ENERGY_INTERVAL,
+    DEFAULT_POWER_INTERVAL,
+    DEFAULT_PRE_HEAT_HOURS,
+    DEFAULT_RESTORE_DELAY,
+    DEFAULT_RESTORE_THRESHOLD,
+    DEFAULT_SHED_THRESHOLD,
+    DOMAIN,
+)
 from custom_components.linky_tempo.sensor import (
     COST_SENSORS,
     SENSORS,
@@ -116,3 +125,28 @@ def test_the_action_table_lists_every_action_and_its_fields(lang: str) -> None:
     for name, service in services.items():
         for field in service.get("fields", {}):
             assert f"`{field}`" in listed[f"{DOMAIN}.{name}"], (name, field)
+
+
+# Each option with a number for default, and the unit the READMEs give it in.
+NUMBER_DEFAULTS = {
+    "shed_threshold": (DEFAULT_SHED_THRESHOLD, "%"),
+    "restore_threshold": (DEFAULT_RESTORE_THRESHOLD, "%"),
+    "restore_delay": (DEFAULT_RESTORE_DELAY, "s"),
+    "power_interval": (DEFAULT_POWER_INTERVAL, "s"),
+    "energy_interval": (DEFAULT_ENERGY_INTERVAL, "s"),
+    "pre_heat_hours": (DEFAULT_PRE_HEAT_HOURS, "h"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_option_table_lists_every_option_with_its_default(lang: str) -> None:
+    path = INTEGRATION / "translations" / f"{lang}.json"
+    init = json.loads(path.read_text())["options"]["step"]["init"]
+    labels = {label: key for key, label in init["data"].items()}
+    labels |= {section["name"]: key for key, section in init["sections"].items()}
+    readme, *_ = READMES[lang]
+    rows = _rows(_section((REPO_ROOT / readme).read_text(), "## Configuration"))
+    assert {cells[0] for cells in rows} == set(labels)
+    for cells in rows:
+        if (default := NUMBER_DEFAULTS.get(labels[cells[0]])) is not None:
+            assert cells[2] == f"{default[0]} {default[1]}", cells
