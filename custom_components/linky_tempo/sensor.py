@@ -40,7 +40,14 @@ from .entity import (
     add_entities_for_meter,
     meter_device_info,
 )
-from .meter import Contract, CutOffState, MeterData, TariffPeriod, TempoColor
+from .meter import (
+    Contract,
+    CutOffState,
+    LineMode,
+    MeterData,
+    TariffPeriod,
+    TempoColor,
+)
 from .models import LinkyTempoConfigEntry
 from .policy import ShedReason
 
@@ -245,6 +252,31 @@ SENSORS: tuple[LinkySensorEntityDescription, ...] = (
         entity_registry_enabled_default=False,
         value_fn=lambda data: data.state.max_power_yesterday,
         exists_fn=lambda data: data.state.max_power_yesterday is not None,
+    ),
+    # Standard mode: the first mobile peak announced (DPM1/FPM1…) and the
+    # next day's profile (PJOURF+1).
+    LinkySensorEntityDescription(
+        key="mobile_peak_start",
+        translation_key="mobile_peak_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.mobile_peak_start,
+        exists_fn=lambda data: data.state.mode is LineMode.STANDARD,
+    ),
+    LinkySensorEntityDescription(
+        key="mobile_peak_end",
+        translation_key="mobile_peak_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.mobile_peak_end,
+        exists_fn=lambda data: data.state.mode is LineMode.STANDARD,
+    ),
+    LinkySensorEntityDescription(
+        key="next_day_profile",
+        translation_key="next_day_profile",
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.state.next_day_profile,
+        exists_fn=lambda data: data.state.next_day_profile is not None,
     ),
     *_phase_descriptions(),
     LinkySensorEntityDescription(

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Final
 
 from .groups import LineMode
+from .peaks import next_day_profile, next_mobile_peak
 from .stge import StatusRegister, decode_stge
 from .tariffs import TEMPO_PERIODS, Contract, TariffPeriod, TempoColor
 
@@ -103,6 +105,10 @@ class MeterState:
     peak_notice: bool | None = field(metadata=_SETTING)
     max_power_today: int | None = field(metadata=_SETTING)
     max_power_yesterday: int | None = field(metadata=_SETTING)
+    # Standard mode only (meter/peaks.py).
+    mobile_peak_start: datetime | None = field(default=None, metadata=_SETTING)
+    mobile_peak_end: datetime | None = field(default=None, metadata=_SETTING)
+    next_day_profile: str | None = field(default=None, metadata=_SETTING)
 
 
 _PTEC: Final[Mapping[str, TariffPeriod]] = {
@@ -211,7 +217,7 @@ def read_meter(frame: Frame) -> MeterState:
     Never raises: a missing or invalid value gives None for that field.
     """
     if frame.mode is LineMode.STANDARD:
-        return _read_standard(frame.values)
+        return _read_standard(frame.values, frame.timestamps)
     return _read_historic(frame.values)
 
 
@@ -433,7 +439,9 @@ def _standard_colors(
     return today, tomorrow
 
 
-def _read_standard(values: Mapping[str, str]) -> MeterState:
+def _read_standard(
+    values: Mapping[str, str], timestamps: Mapping[str, str]
+) -> MeterState:
     stge = _text(values, "STGE")
     status = None if stge is None else decode_stge(stge)
     ngtf = _text(values, "NGTF")
@@ -484,4 +492,7 @@ def _read_standard(values: Mapping[str, str]) -> MeterState:
         peak_notice=None if status is None else status.peak_notice != 0,
         max_power_today=_number(values, "SMAXSN"),
         max_power_yesterday=_number(values, "SMAXSN-1"),
+        mobile_peak_start=(peak := next_mobile_peak(timestamps))[0],
+        mobile_peak_end=peak[1],
+        next_day_profile=next_day_profile(values),
     )
