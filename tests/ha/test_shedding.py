@@ -48,11 +48,8 @@ from tests.waiting import wait_state
 from tic_simulator.frames import tempo_historic
 from tic_simulator.transport import PtyMeter, Streamer
 
-
-@pytest.fixture(autouse=True)
-def fast_restore_spacing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Space restores by 0.2 s instead of 5 s (one test checks the order)."""
-    monkeypatch.setattr(driver_module, "RESTORE_SPACING", 0.2)
+# Restores 0.2 s apart instead of 5 s (tests/ha/conftest.py).
+pytestmark = pytest.mark.usefixtures("fast_restore_spacing")
 
 
 @pytest.fixture
