@@ -319,6 +319,32 @@ def test_pilot_wire_truth_table() -> None:
     assert negative["then"][0]["output.turn_on"] == "zone_${zone}_negative"
 
 
+def test_six_order_pilot_wire_is_optional() -> None:
+    """Confort -1/-2 only where six_orders is "true", with the spec's timings."""
+    zone = _load(FIRMWARE / "packages" / "pilot-wire-zone.yaml")
+    assert zone["defaults"]["six_orders"] == "false"
+    include = zone["packages"]["six_orders"]
+    assert include.file == "pilot-wire-six-orders.yaml"
+    six = _load(FIRMWARE / "packages" / "pilot-wire-six-orders.yaml")
+    assert six["substitutions"] == {
+        "six_orders_period": "300s",
+        "comfort_minus_1_pulse": "3s",
+        "comfort_minus_2_pulse": "7s",
+    }
+    (select,) = six["select"]
+    assert select["options"] == ["comfort_minus_1", "comfort_minus_2"]
+    # The names the integration knows stay the first four, untouched.
+    assert not set(select["options"]) & set(PILOT_WIRE_OPTIONS)
+    # The main configuration's example: zone 4 only.
+    main = CONFIGS[0]
+    six_order_zones = [
+        name
+        for name, (file, variables) in main.packages.items()
+        if file.name == "pilot-wire-zone.yaml" and variables.get("six_orders") == "true"
+    ]
+    assert six_order_zones == ["zone_4"]
+
+
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
 def test_climate_entity_is_the_integration_default(config: Config) -> None:
     if "local-fallback.yaml" not in config.package_files():
