@@ -2,8 +2,9 @@
 
 Home Assistant's HomeKit Bridge exposes it as an Apple Home thermostat: Auto
 (3) is automatic shedding, Heat (1) cancels white-day peak shedding until the
-end of the peak period. Its current state shows Heating (1) while the heaters
-may heat and Off/idle (0) while they are shed. HomeKit has no "off" here: an
+end of the peak period. Its current state shows Heating (1) while no shedding
+reason applies and Off/idle (0) while one does (red or white peak in AUTO,
+overload), whether or not loads are configured. HomeKit has no "off" here: an
 "off" request (Siri "turn off the heating") is mapped by Home Assistant to
 Auto, its first fallback. HEAT never cancels red-day peak or overload
 shedding, and is refused during a red-day peak.
@@ -68,7 +69,7 @@ class LinkyTempoClimate(SheddingEntity, ClimateEntity, RestoreEntity):
     @property
     @override
     def hvac_action(self) -> HVACAction:
-        """Heating while nothing is shed, idle while loads are shed."""
+        """Heating while no shedding reason applies, idle while one does."""
         decision = self.shedding.decision
         if decision is None or decision.heating:
             return HVACAction.HEATING
