@@ -35,3 +35,15 @@ async def tcp_meter(socket_enabled: None) -> AsyncIterator[TcpMeter]:
     await meter.start()
     yield meter
     await meter.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`--dist loadgroup`), keep tests/firmware on one worker.
+
+    They share one firmware build and its session-wide fixture: one worker
+    builds it once, and the other workers take everything else.
+    """
+    firmware = REPO_ROOT / "tests" / "firmware"
+    for item in items:
+        if item.path.is_relative_to(firmware):
+            item.add_marker(pytest.mark.xdist_group("firmware"))
