@@ -31,7 +31,6 @@ from custom_components.linky_tempo.const import (
     EVENT_SHEDDING_ENDED,
     EVENT_SHEDDING_STARTED,
 )
-from custom_components.linky_tempo.tempo import tempo_now
 from harness.stack import (
     CLIMATE,
     LOADS,
@@ -394,20 +393,37 @@ async def test_captures_from_before_a_restart_are_used(
         await wait_state(hass, ZONE, "eco")
 
 
+@pytest.mark.parametrize(
+    ("hour", "reason", "radiator"), [(10, "white_peak", "off"), (23, "none", "on")]
+)
 async def test_meter_lost_keeps_tempo_shedding_from_the_clock(
-    hass: HomeAssistant, white_peak: Streamer, pty_meter: PtyMeter
+    hass: HomeAssistant,
+    loads: None,
+    pty_meter: PtyMeter,
+    hour: int,
+    reason: str,
+    radiator: str,
 ) -> None:
-    await wait_state(hass, RADIATOR, "off")
-    pty_meter.unplug()
-    await asyncio.sleep(0.3)
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
-    await hass.async_block_till_done()
-    assert hass.states.get("sensor.linky_tempo_apparent_power").state == "unavailable"
-    # The clock and the last colours still say white-day peak (or the night
-    # after it): the loads stay as the clock's period wants them.
-    period_now = "white_peak" if 6 <= tempo_now().hour < 22 else "none"
-    assert hass.states.get("sensor.linky_tempo_shedding_reason").state == period_now
-    assert hass.states.get(CLIMATE).state == "auto"
+    """A silent meter: the loads follow the clock's period and the last colours.
+
+    On a virtual clock (a white day, at 10:00 and at 23:00), the meter says
+    white-day peak, then is unplugged: once its values are unavailable, the
+    clock alone says whether it is still the peak.
+    """
+    start = datetime(2026, 1, 15, hour, tzinfo=ZoneInfo("Europe/Paris"))
+    with virtual_time(hass.loop, start) as clock:
+        await _setup(hass, pty_meter)
+        async with Streamer(pty_meter, tempo_historic(period="HPJW"), clock=clock):
+            await wait_state(hass, RADIATOR, "off")
+        pty_meter.unplug()
+        await asyncio.sleep(11)
+        await hass.async_block_till_done()
+        assert hass.states.get("sensor.linky_tempo_apparent_power").state == (
+            "unavailable"
+        )
+        await wait_state(hass, RADIATOR, radiator)
+        assert hass.states.get("sensor.linky_tempo_shedding_reason").state == reason
+        assert hass.states.get(CLIMATE).state == "auto"
 
 
 async def test_mode_and_override_end_survive_a_restart(
