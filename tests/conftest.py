@@ -37,11 +37,13 @@ async def tcp_meter(socket_enabled: None) -> AsyncIterator[TcpMeter]:
     await meter.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`--dist loadgroup`), keep tests/firmware on one worker.
 
     They share one firmware build and its session-wide fixture: one worker
-    builds it once, and the other workers take everything else.
+    builds it once, and the other workers take everything else. (First:
+    xdist reads the mark in its own hook of the same name.)
     """
     firmware = REPO_ROOT / "tests" / "firmware"
     for item in items:

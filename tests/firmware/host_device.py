@@ -55,6 +55,7 @@ def build_host_program(*configs: Path) -> dict[str, Path]:
     """Compile host configurations with scripts/check-firmware; name -> program."""
     result = subprocess.run(
         [str(CHECK_FIRMWARE), *map(str, configs)],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,

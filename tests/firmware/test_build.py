@@ -37,6 +37,7 @@ def test_a_broken_lambda_fails_the_firmware_check(tmp_path: Path) -> None:
     config.write_text(BROKEN, encoding="utf-8")
     result = subprocess.run(
         [str(CHECK_FIRMWARE), str(config)],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,
@@ -55,6 +56,7 @@ def test_the_example_secrets_refuse_to_build() -> None:
     config = REPO_ROOT / "firmware" / "esphome" / "host" / "tic-bridge-only.yaml"
     result = subprocess.run(
         [str(CHECK_FIRMWARE), str(config)],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT,
