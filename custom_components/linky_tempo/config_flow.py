@@ -16,14 +16,12 @@ from typing import Any, override
 import voluptuous as vol
 from homeassistant.components import usb
 from homeassistant.config_entries import (
-    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
     OptionsFlow,
-    SubentryFlowResult,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
@@ -38,7 +36,6 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
     SerialPortSelector,
-    TextSelector,
 )
 from homeassistant.helpers.service_info.usb import UsbServiceInfo
 
@@ -46,17 +43,11 @@ from .const import (
     CONF_CUSTOM_PRICES,
     CONF_DETECTED_MODE,
     CONF_ENERGY_INTERVAL,
-    CONF_ENTITY_ID,
     CONF_MODE,
-    CONF_OFFSET,
     CONF_PORT,
     CONF_POWER_INTERVAL,
-    CONF_PRE_HEAT,
     CONF_PRE_HEAT_HOURS,
-    CONF_PRE_HEAT_OFFSET,
-    CONF_PRESET,
     CONF_PRICES,
-    CONF_PRIORITY,
     CONF_RESTORE_DELAY,
     CONF_RESTORE_THRESHOLD,
     CONF_SHED_THRESHOLD,
@@ -75,19 +66,13 @@ from .const import (
     SECTION_PRICES,
     SUBENTRY_LOAD,
 )
+from .load_flow import LoadSubentryFlow
 from .meter import TempoColor, read_meter
 from .meter.link import ProbeFailedError, ProbeResult, probe, redact_url
 from .prices import PRICE_FIELDS, SUBSCRIPTION_FIELD, grid_for
 from .settings import (
-    KIND_ACTIONS,
-    LOAD_DOMAINS,
-    REASONS,
     EntryOptions,
-    LoadConfig,
-    LoadKind,
-    ShedAction,
     line_mode,
-    load_kind,
 )
 
 
@@ -340,135 +325,6 @@ class LinkyTempoOptionsFlow(OptionsFlow):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, values),
             errors=errors,
-        )
-
-
-class LoadSubentryFlow(ConfigSubentryFlow):
-    """Add or edit a heating load: its priority and how each reason sheds it."""
-
-    def __init__(self) -> None:
-        """Start with no load chosen."""
-        self._entity_id: str | None = None
-
-    async def async_step_user(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Choose the load's entity."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            entity_id = user_input[CONF_ENTITY_ID]
-            entry = self._get_entry()
-            if any(
-                subentry.unique_id == entity_id
-                for subentry in entry.subentries.values()
-            ):
-                errors[CONF_ENTITY_ID] = "already_configured"
-            else:
-                self._entity_id = entity_id
-                return await self.async_step_shedding()
-        return self.async_show_form(
-            step_id="user",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_ENTITY_ID): EntitySelector(
-                        EntitySelectorConfig(domain=list(LOAD_DOMAINS))
-                    )
-                }
-            ),
-            errors=errors,
-        )
-
-    async def async_step_reconfigure(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """Edit a load (to change its entity, remove it and add another)."""
-        self._entity_id = self._get_reconfigure_subentry().data[CONF_ENTITY_ID]
-        return await self.async_step_shedding()
-
-    async def async_step_shedding(
-        self, user_input: dict[str, Any] | None = None
-    ) -> SubentryFlowResult:
-        """The load's priority, and its shed action for each reason."""
-        entity_id = self._entity_id
-        assert entity_id is not None
-        kind = load_kind(entity_id)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            load = LoadConfig.from_data({**user_input, CONF_ENTITY_ID: entity_id})
-            if (
-                ShedAction.PRESET in (load.action(reason) for reason in REASONS)
-                and not load.preset
-            ):
-                errors[CONF_PRESET] = "preset_required"
-            else:
-                return self._async_save(load)
-        if self.source == SOURCE_RECONFIGURE:
-            current = LoadConfig.from_data(self._get_reconfigure_subentry().data)
-        else:
-            entry = self._get_entry()
-            priorities = [
-                int(subentry.data.get(CONF_PRIORITY, 0))
-                for subentry in entry.subentries.values()
-                if subentry.subentry_type == SUBENTRY_LOAD
-            ]
-            current = LoadConfig.default(entity_id, max(priorities, default=0) + 1)
-        actions = [action.value for action in KIND_ACTIONS[kind]]
-        fields: dict[Any, Any] = {
-            vol.Required(CONF_PRIORITY): _number(1, 99, None),
-        }
-        for reason in REASONS:
-            fields[vol.Required(reason.value)] = SelectSelector(
-                SelectSelectorConfig(
-                    options=actions,
-                    mode=SelectSelectorMode.DROPDOWN,
-                    translation_key="shed_action",
-                )
-            )
-        fields[vol.Optional(CONF_PRE_HEAT)] = BooleanSelector()
-        if kind is LoadKind.CLIMATE:
-            fields[vol.Optional(CONF_PRE_HEAT_OFFSET)] = NumberSelector(
-                NumberSelectorConfig(
-                    min=0.5,
-                    max=5,
-                    step=0.5,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement="°C",
-                )
-            )
-            fields[vol.Optional(CONF_PRESET)] = TextSelector()
-            fields[vol.Required(CONF_OFFSET)] = NumberSelector(
-                NumberSelectorConfig(
-                    min=-10,
-                    max=-0.5,
-                    step=0.5,
-                    mode=NumberSelectorMode.BOX,
-                    unit_of_measurement="°C",
-                )
-            )
-        state = self.hass.states.get(entity_id)
-        return self.async_show_form(
-            step_id="shedding",
-            data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(fields), user_input or current.as_data()
-            ),
-            errors=errors,
-            description_placeholders={
-                "load": state.name if state is not None else entity_id,
-                "entity_id": entity_id,
-            },
-        )
-
-    def _async_save(self, load: LoadConfig) -> SubentryFlowResult:
-        state = self.hass.states.get(load.entity_id)
-        if self.source == SOURCE_RECONFIGURE:
-            # The entry's update listener reloads it with the new settings.
-            return self.async_update_and_abort(
-                self._get_entry(), self._get_reconfigure_subentry(), data=load.as_data()
-            )
-        return self.async_create_entry(
-            title=state.name if state is not None else load.entity_id,
-            data=load.as_data(),
-            unique_id=load.entity_id,
         )
 
 
