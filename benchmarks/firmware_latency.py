@@ -9,6 +9,9 @@ Two paths, p50/p99/max printed for each:
 - through the integration (serial proxy -> Linky Tempo -> Home Assistant's
   esphome integration -> the zone select): ADPS group's last byte -> pin.
 
+The measured bytes go out at the line's pace (120 B/s), as a real TIC line
+delivers them, so a run takes seconds (no per-test timeout here).
+
     benchmarks/run firmware_latency.py [runs]      (default 100)
 """
 
@@ -39,6 +42,8 @@ def main() -> int:
             "no:randomly",
             "--tb=short",
             "--show-capture=no",
+            # At the line's pace a run takes seconds: no per-test timeout.
+            "--timeout=0",
             str(ROOT / "tests" / "firmware" / "test_latency.py"),
         ],
         capture_output=True,

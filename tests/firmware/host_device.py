@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import re
 import signal
 import socket
 import subprocess
+import sys
+import termios
 import time
 import tty
 from dataclasses import dataclass, field
@@ -105,6 +108,13 @@ class PtyLine:
             written = 0
         self.dropped += len(data) - written
 
+    def unread(self) -> int:
+        """Bytes written to the line that its reader has not read yet."""
+        if self._slave is None:
+            return 0
+        count = fcntl.ioctl(self._slave, termios.FIONREAD, b"\0\0\0\0")
+        return int.from_bytes(count, sys.byteorder)
+
     def close(self) -> None:
         for fd in (self._master, self._slave):
             if fd is not None:
@@ -113,6 +123,10 @@ class PtyLine:
         self._master = self._slave = None
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+# Historic TIC: 1200 Bd, 7E1 (10 bits a character): 120 bytes a second.
+LINE_BYTES_PER_SECOND = 1200 / 10
 
 
 class MeterLine:
@@ -130,6 +144,22 @@ class MeterLine:
     def write(self, data: bytes) -> None:
         self.proxy.write(data)
         self.local.write(data)
+
+    async def write_paced(
+        self, data: bytes, rate: float = LINE_BYTES_PER_SECOND
+    ) -> float:
+        """Write `data` byte by byte at the line's pace, as a real TIC line does.
+
+        Returns the time.monotonic() right after the last byte was written.
+        Late bytes (a busy machine) are written as soon as they are due.
+        """
+        begin = time.monotonic()
+        for index in range(len(data)):
+            delay = begin + index / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.write(data[index : index + 1])
+        return time.monotonic()
 
     async def _run(self) -> None:
         while True:
@@ -231,6 +261,15 @@ class HostDevice:
             raise AssertionError(
                 f"{what} not seen within {within} s; log:\n{self.tail()}"
             ) from None
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the firmware program has used so far."""
+        assert self._process is not None
+        stat = Path(f"/proc/{self._process.pid}/stat").read_text()
+        # Fields after the command name (which may hold spaces): utime and
+        # stime are the 14th and 15th of the line.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def tail(self, count: int = 400) -> str:
         return "\n".join(self.lines[-count:])
