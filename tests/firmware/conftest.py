@@ -23,7 +23,13 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(scope="session")
 def host_programs() -> dict[str, Path]:
-    """The host variants the tests run, compiled in one check-firmware pass."""
+    """The host variants the tests run, compiled in one check-firmware pass.
+
+    scripts/test runs scripts/check-firmware before pytest, so this is an
+    incremental build with nothing to do. Run alone on a cold cache (ESPHome
+    to install, two builds from scratch), it can outlast the first firmware
+    test's 120 s: run scripts/check-firmware first, or pytest --timeout=0.
+    """
     if firmware_skipped():
         pytest.skip(SKIP_REASON)
     return build_host_program(

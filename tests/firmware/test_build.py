@@ -30,6 +30,8 @@ interval:
 """
 
 
+# A build from scratch: bounded by its subprocess timeout, not the suite's 120 s.
+@pytest.mark.timeout(BUILD_TIMEOUT + 60)
 def test_a_broken_lambda_fails_the_firmware_check(tmp_path: Path) -> None:
     if firmware_skipped():
         pytest.skip(SKIP_REASON)
@@ -49,6 +51,7 @@ def test_a_broken_lambda_fails_the_firmware_check(tmp_path: Path) -> None:
     assert "id_that_does_not_exist" in result.stdout
 
 
+@pytest.mark.timeout(BUILD_TIMEOUT + 60)
 def test_the_example_secrets_refuse_to_build() -> None:
     """core.yaml's static_assert, compiled in the smallest host variant."""
     if firmware_skipped():
