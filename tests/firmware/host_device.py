@@ -54,9 +54,14 @@ def firmware_skipped() -> bool:
     return "firmware" in os.environ.get("LINKY_TEMPO_SKIP", "").split()
 
 
-def build_host_program(*configs: Path) -> dict[str, Path]:
-    """Compile host configurations with scripts/check-firmware; name -> program."""
-    result = subprocess.run(
+def run_check_firmware(
+    *configs: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run scripts/check-firmware on these configurations, its output captured.
+
+    No stdin: under pytest-xdist, a worker's stdin is its channel.
+    """
+    return subprocess.run(
         [str(CHECK_FIRMWARE), *map(str, configs)],
         stdin=subprocess.DEVNULL,
         capture_output=True,
@@ -64,7 +69,13 @@ def build_host_program(*configs: Path) -> dict[str, Path]:
         timeout=BUILD_TIMEOUT,
         check=False,
         cwd=REPO_ROOT,
+        env=env,
     )
+
+
+def build_host_program(*configs: Path) -> dict[str, Path]:
+    """Compile host configurations with scripts/check-firmware; name -> program."""
+    result = run_check_firmware(*configs)
     if result.returncode != 0:
         raise AssertionError(
             f"scripts/check-firmware failed:\n{result.stdout}\n{result.stderr[-4000:]}"

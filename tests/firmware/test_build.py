@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,9 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tests.firmware.host_device import (
     BUILD_TIMEOUT,
-    CHECK_FIRMWARE,
     SKIP_REASON,
     firmware_skipped,
+    run_check_firmware,
 )
 
 # The smallest host build (few sources: a fast first build, then cached in
@@ -37,15 +36,7 @@ def test_a_broken_lambda_fails_the_firmware_check(tmp_path: Path) -> None:
         pytest.skip(SKIP_REASON)
     config = tmp_path / "broken-lambda.yaml"
     config.write_text(BROKEN, encoding="utf-8")
-    result = subprocess.run(
-        [str(CHECK_FIRMWARE), str(config)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        check=False,
-        cwd=REPO_ROOT,
-    )
+    result = run_check_firmware(config)
     assert result.returncode != 0, result.stdout
     assert "FAIL  extern/0/broken-lambda.yaml (compilation)" in result.stdout
     assert "id_that_does_not_exist" in result.stdout
@@ -57,15 +48,8 @@ def test_the_example_secrets_refuse_to_build() -> None:
     if firmware_skipped():
         pytest.skip(SKIP_REASON)
     config = REPO_ROOT / "firmware" / "esphome" / "host" / "tic-bridge-only.yaml"
-    result = subprocess.run(
-        [str(CHECK_FIRMWARE), str(config)],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT,
-        check=False,
-        cwd=REPO_ROOT,
-        env={**os.environ, "LINKY_TEMPO_FIRMWARE_SECRETS": "example"},
+    result = run_check_firmware(
+        config, env={**os.environ, "LINKY_TEMPO_FIRMWARE_SECRETS": "example"}
     )
     assert result.returncode != 0, result.stdout
     assert "FAIL  host/tic-bridge-only.yaml (compilation)" in result.stdout
